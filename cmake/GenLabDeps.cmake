@@ -1,0 +1,61 @@
+# Third-party dependencies as targets that look the same in both builds:
+#   genlab::eigen, genlab::json, genlab::doctest   (header-only)
+#   genlab::imgui_sdl2                               (wasm only: Dear ImGui + SDL2 + WebGL2)
+#
+# Native: the distribution's CMake packages (Debian: libeigen3-dev, nlohmann-json3-dev,
+# doctest-dev). Wasm: emsdk-env.sh prepares everything and exports
+#   GENLAB_WASM_INCLUDE  private include dir of symlinks (Eigen/, doctest/, nlohmann/); the
+#                        host's /usr/include is never put on an emcc command line
+#   GENLAB_SDL2_DIR      SDL2 built with emcc (lib/libSDL2.a, include/SDL2/)
+#   GENLAB_IMGUI_DIR     Dear ImGui source tree (imgui.cpp, backends/)
+# Each can also be given as a CMake cache variable of the same name.
+
+foreach(dep eigen json doctest)
+  add_library(genlab_dep_${dep} INTERFACE)
+  add_library(genlab::${dep} ALIAS genlab_dep_${dep})
+endforeach()
+
+if(NOT EMSCRIPTEN)
+  find_package(Eigen3 3.3 REQUIRED NO_MODULE)
+  find_package(nlohmann_json 3 REQUIRED)
+  find_package(doctest REQUIRED)
+  target_link_libraries(genlab_dep_eigen INTERFACE Eigen3::Eigen)
+  target_link_libraries(genlab_dep_json INTERFACE nlohmann_json::nlohmann_json)
+  target_link_libraries(genlab_dep_doctest INTERFACE doctest::doctest)
+  return()
+endif()
+
+function(genlab_dep_path var what)
+  # The environment (emsdk-env.sh) wins, so a new toolchain or cache location is picked up.
+  if(DEFINED ENV{${var}} AND NOT "$ENV{${var}}" STREQUAL "${${var}}")
+    set(${var} "$ENV{${var}}" CACHE PATH "${what}" FORCE)
+  endif()
+  if(NOT ${var} OR NOT EXISTS "${${var}}")
+    message(FATAL_ERROR "${var} (${what}) is not set or missing: '${${var}}'. "
+                        "Run 'source emsdk-env.sh' before 'emcmake cmake', or pass -D${var}=...")
+  endif()
+endfunction()
+genlab_dep_path(GENLAB_WASM_INCLUDE "include dir with Eigen/, doctest/, nlohmann/")
+genlab_dep_path(GENLAB_SDL2_DIR "SDL2 install prefix built with emcc")
+genlab_dep_path(GENLAB_IMGUI_DIR "Dear ImGui source tree")
+
+foreach(dep eigen json doctest)
+  target_include_directories(genlab_dep_${dep} SYSTEM INTERFACE "${GENLAB_WASM_INCLUDE}")
+endforeach()
+
+# Dear ImGui with the SDL2 platform and OpenGL3 (WebGL2, GLSL "#version 300 es") backends.
+# Third-party: compiled without our warnings; its headers are SYSTEM for our code.
+set(imgui "${GENLAB_IMGUI_DIR}")
+add_library(genlab_imgui STATIC
+  "${imgui}/imgui.cpp" "${imgui}/imgui_draw.cpp" "${imgui}/imgui_tables.cpp"
+  "${imgui}/imgui_widgets.cpp" "${imgui}/imgui_demo.cpp"
+  "${imgui}/backends/imgui_impl_sdl.cpp" "${imgui}/backends/imgui_impl_opengl3.cpp")
+target_compile_options(genlab_imgui PRIVATE -w)
+target_compile_definitions(genlab_imgui PUBLIC IMGUI_IMPL_OPENGL_ES3)
+target_include_directories(genlab_imgui SYSTEM PUBLIC "${imgui}" "${imgui}/backends")
+# SDL2's own include/SDL2 must come first (plain -I, not -isystem), or emcc's bundled SDL1
+# <SDL.h> wins.
+target_include_directories(genlab_imgui BEFORE PUBLIC "${GENLAB_SDL2_DIR}/include/SDL2"
+                                                      "${GENLAB_SDL2_DIR}/include")
+target_link_libraries(genlab_imgui PUBLIC "${GENLAB_SDL2_DIR}/lib/libSDL2.a")
+add_library(genlab::imgui_sdl2 ALIAS genlab_imgui)

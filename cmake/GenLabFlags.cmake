@@ -1,0 +1,62 @@
+# Compiler and linker flags, in one place.
+#
+# Eigen's speed depends on the compile-time optimisation level: never -Os/-Oz when compiling
+# (Eigen gets ~30x slower in wasm). Link-time -O3 only drives wasm-opt.
+
+# Warnings for GenLab's own code only; third-party code (ImGui, SDL2, Eigen) is compiled
+# without them or included as SYSTEM.
+add_library(genlab_warnings INTERFACE)
+target_compile_options(genlab_warnings INTERFACE -Wall -Wextra)
+
+if(EMSCRIPTEN)
+  # -msimd128: ~2.7x on Eigen GEMM. Every browser GenLab targets has wasm SIMD.
+  set(CMAKE_C_FLAGS_RELEASE "-O3 -DNDEBUG")
+  set(CMAKE_CXX_FLAGS_RELEASE "-O3 -DNDEBUG")
+  add_compile_options(-msimd128)
+  add_link_options(-O3)
+  if(GENLAB_SANITIZE)
+    message(WARNING "GENLAB_SANITIZE is native only; ignored for the wasm build")
+  endif()
+  # Programs run under node (tests, benchmarks).
+  set(GENLAB_WASM_NODE_LINK_OPTIONS
+      -sALLOW_MEMORY_GROWTH=1 -sEXIT_RUNTIME=1 -sENVIRONMENT=node)
+  # The browser app. The HTML shell (web/index.html) defines `Module` before loading the script.
+  set(GENLAB_WASM_APP_LINK_OPTIONS
+      -sALLOW_MEMORY_GROWTH=1 -sUSE_WEBGL2=1 -sFULL_ES3=1 -sENVIRONMENT=web
+      "-sEXPORTED_FUNCTIONS=['_main','_malloc','_free']"
+      "-sEXPORTED_RUNTIME_METHODS=['ccall','cwrap','UTF8ToString','stringToUTF8','lengthBytesUTF8','HEAPU8','HEAPF32']")
+else()
+  # Portable native code: default x86-64 baseline (SSE2), no -march=native.
+  set(CMAKE_C_FLAGS_RELEASE "-O2 -DNDEBUG")
+  set(CMAKE_CXX_FLAGS_RELEASE "-O2 -DNDEBUG")
+  if(GENLAB_SANITIZE)
+    # Keep asserts (no NDEBUG) so Eigen's dimension checks fire alongside ASan/UBSan.
+    set(CMAKE_C_FLAGS_RELEASE "-O1 -g")
+    set(CMAKE_CXX_FLAGS_RELEASE "-O1 -g")
+    add_compile_options(-fsanitize=address,undefined -fno-omit-frame-pointer
+                        -fno-sanitize-recover=undefined)
+    add_link_options(-fsanitize=address,undefined)
+  endif()
+endif()
+
+# genlab_library(NAME GLOBS <patterns...> DEPS <targets...>)
+# A STATIC library of the files matching GLOBS (relative to the source dir), or an INTERFACE
+# library while none exist yet, so dependents link the same way in both cases. The include
+# root is src/ ("nn/tensor.h").
+function(genlab_library name)
+  cmake_parse_arguments(ARG "" "" "GLOBS;DEPS" ${ARGN})
+  set(patterns "")
+  foreach(pattern IN LISTS ARG_GLOBS)
+    list(APPEND patterns "${CMAKE_CURRENT_SOURCE_DIR}/${pattern}")
+  endforeach()
+  file(GLOB sources CONFIGURE_DEPENDS ${patterns})
+  if(sources)
+    add_library(${name} STATIC ${sources})
+    target_include_directories(${name} PUBLIC "${CMAKE_CURRENT_SOURCE_DIR}/src")
+    target_link_libraries(${name} PUBLIC ${ARG_DEPS} PRIVATE genlab_warnings)
+  else()
+    add_library(${name} INTERFACE)
+    target_include_directories(${name} INTERFACE "${CMAKE_CURRENT_SOURCE_DIR}/src")
+    target_link_libraries(${name} INTERFACE ${ARG_DEPS})
+  endif()
+endfunction()

@@ -1,0 +1,75 @@
+#!/usr/bin/env bash
+# Sets everything up (idempotent; a second run only checks and rebuilds what changed):
+#   1. Debian packages from scripts/apt-packages.txt (only the missing ones)
+#   2. npm packages from package-lock.json (npm ci, only when the lock changed)
+#   3. the wasm toolchain and deps (source emsdk-env.sh: SDL2 + ImGui built once into a cache)
+#   4. native build (build/native, g++, Release) and wasm build (build/wasm, emcmake)
+#   5. the web site: web/ + build/wasm/genlab_app.{js,wasm} + weights/ -> build/site/
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+ROOT=$PWD
+JOBS=$(nproc 2>/dev/null || echo 2)
+step_start=$SECONDS
+step() { echo "setup: $1 ($((SECONDS - step_start)) s so far)"; }
+
+# --- 1. apt packages ---------------------------------------------------------------------------
+emsdk_active=false
+if [ -n "${EMSDK:-}" ] && command -v emcc >/dev/null 2>&1 && [[ "$(command -v emcc)" == "$EMSDK"/* ]]; then
+    emsdk_active=true
+fi
+if $emsdk_active; then
+    bash scripts/install-apt-packages.sh --except emscripten
+else
+    bash scripts/install-apt-packages.sh
+fi
+# Node.js/npm: use what is installed (e.g. NodeSource); only a machine without any gets Debian's.
+command -v npm >/dev/null 2>&1 || bash scripts/install-apt-packages.sh nodejs npm
+
+# --- 2. npm packages ---------------------------------------------------------------------------
+lock_hash=$(sha256sum package-lock.json | cut -d' ' -f1)
+if [ "$(cat node_modules/.genlab-lock-sha256 2>/dev/null)" != "$lock_hash" ]; then
+    step "npm ci"
+    npm ci --no-audit --no-fund --loglevel=error
+    echo "$lock_hash" > node_modules/.genlab-lock-sha256
+fi
+
+# --- 3. wasm toolchain -------------------------------------------------------------------------
+# shellcheck source=../emsdk-env.sh
+source ./emsdk-env.sh
+
+# --- 4. builds -----------------------------------------------------------------------------------
+# Configure only when there is no build dir yet, or when the wasm deps moved (new toolchain);
+# otherwise `cmake --build` re-runs CMake itself when a CMakeLists or a GLOB changed.
+quiet_build() { grep -v -e '^\[ *[0-9]*%\] Built target' || true; }  # keep pipefail's status
+cache_value() { sed -n "s/^$2:[A-Z]*=//p" "$1/CMakeCache.txt" 2>/dev/null; }
+
+mkdir -p build
+if [ ! -f build/native/CMakeCache.txt ]; then
+    step "configuring build/native"
+    cmake -S . -B build/native -DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_COMPILER=g++ \
+        -DCMAKE_C_COMPILER=gcc >build/native.configure.log 2>&1 \
+        || { cat build/native.configure.log; exit 1; }
+fi
+step "building build/native"
+cmake --build build/native -j "$JOBS" -- --no-print-directory 2>&1 | quiet_build \
+    || { echo "setup: native build failed" >&2; exit 1; }
+
+if [ ! -f build/wasm/CMakeCache.txt ] ||
+   [ "$(cache_value build/wasm GENLAB_SDL2_DIR)" != "$GENLAB_SDL2_DIR" ] ||
+   [ "$(cache_value build/wasm GENLAB_IMGUI_DIR)" != "$GENLAB_IMGUI_DIR" ] ||
+   [ "$(cache_value build/wasm GENLAB_WASM_INCLUDE)" != "$GENLAB_WASM_INCLUDE" ]; then
+    step "configuring build/wasm"
+    emcmake cmake -S . -B build/wasm -DCMAKE_BUILD_TYPE=Release >build/wasm.configure.log 2>&1 \
+        || { cat build/wasm.configure.log; exit 1; }
+fi
+step "building build/wasm"
+cmake --build build/wasm -j "$JOBS" -- --no-print-directory 2>&1 | quiet_build \
+    || { echo "setup: wasm build failed" >&2; exit 1; }
+
+# --- 5. the site ---------------------------------------------------------------------------------
+rm -rf build/site.tmp && mkdir -p build/site.tmp
+cp -R web/. build/site.tmp/
+cp build/wasm/genlab_app.js build/wasm/genlab_app.wasm build/site.tmp/
+[ -d weights ] && cp -R weights build/site.tmp/weights
+rm -rf build/site && mv build/site.tmp build/site
+step "done: native build in build/native, wasm build in build/wasm, site in build/site"

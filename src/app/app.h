@@ -1,0 +1,91 @@
+// The browser app's shared frame: panels, the per-file weights loader, and the JS door.
+//
+// [SECTION] Panels   — one source file per panel (panel_*.cpp), each registers itself:
+//                      static const bool registered = app::register_panel(make_text_panel);
+// [SECTION] Weights  — weights are fetched by JS (web/genlab-weights.js: streamed fetch with
+//                      progress, Cache API keyed by URL + sha256 from weights/manifest.json)
+//                      and handed to C++; a panel asks for a file and polls its slot.
+// [SECTION] Bridge   — extern "C" EMSCRIPTEN_KEEPALIVE functions in bridge.cpp, wrapped as
+//                      window.genlab in web/genlab-loader.js.
+//
+// Panels and the loader know nothing about GL except to upload textures (see textures.h).
+#pragma once
+
+#include "io/safetensors.h"
+
+#include <nlohmann/json.hpp>
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace app {
+
+// ---------------------------------------------------------------------------------------------
+// [SECTION] Weights
+
+enum class WeightsStatus { Idle, Loading, Ready, Failed };
+
+struct WeightsSlot {
+    std::string file;                    // e.g. "gan.safetensors" (relative to weights/)
+    WeightsStatus status = WeightsStatus::Idle;
+    double progress = 0.0;               // 0..1 while Loading (from content-length)
+    std::string error;                   // set when Failed: what went wrong, in words
+    std::shared_ptr<io::SafetensorsFile> data;  // set when Ready (already validated)
+    int generation = 0;                  // bumps on every (re)load, so panels notice new data
+};
+
+// Starts a fetch the first time a file is asked for; returns the slot to poll every frame.
+WeightsSlot& request_weights(const std::string& file);
+// Fetches again after a failure (the panel's Retry button).
+void retry_weights(const std::string& file);
+// A panel that finds the data unusable (wrong model kind, failed shape check) marks it failed
+// with the message to show; the slot then offers Retry like a failed fetch.
+void fail_weights(const std::string& file, const std::string& message);
+// Replaces a slot's data with user-provided bytes (upload / trained in the browser). Throws
+// io::SafetensorsError when the bytes do not validate.
+void provide_weights(const std::string& file, std::vector<uint8_t> bytes, const std::string& label);
+
+// Draws the standard status for a slot that is not Ready (progress bar, or the error and a
+// Retry button). Returns true when the slot is Ready.
+bool weights_gate(WeightsSlot& slot, const char* what);
+
+// ---------------------------------------------------------------------------------------------
+// [SECTION] Panels
+
+struct Panel {
+    virtual ~Panel() = default;
+    virtual const char* id() const = 0;     // "gan", "morph", "latent", "draw", "text", "train"
+    virtual const char* title() const = 0;  // tab label
+    // Called every frame for the visible panel, inside its tab.
+    virtual void draw() = 0;
+    // Called every frame for every panel (visible or not) with a time budget in ms, for
+    // incremental work: streaming text generation, training slices, animation.
+    virtual void tick(double budget_ms) { (void)budget_ms; }
+    // JSON state for window.genlab.state() / set() (and later the URL hash).
+    virtual nlohmann::json state() const { return nlohmann::json::object(); }
+    // Applies the fields it knows; throws std::invalid_argument with a message for bad values.
+    virtual void set_state(const nlohmann::json& state) { (void)state; }
+    // Panel-specific test/embedding queries (window.genlab.query(panel, json)).
+    virtual nlohmann::json query(const nlohmann::json& request) {
+        (void)request;
+        return nlohmann::json::object();
+    }
+};
+
+using PanelFactory = std::unique_ptr<Panel> (*)();
+bool register_panel(PanelFactory factory, int order);
+std::vector<std::unique_ptr<Panel>>& panels();   // sorted by order
+Panel* find_panel(const std::string& id);
+Panel* active_panel();
+void set_active_panel(const std::string& id);
+
+// Hand-offs between panels (e.g. Draw -> "use as morph endpoint").
+struct SharedDigits {
+    std::vector<float> drawing;     // last drawing, 784 floats in [0,1]; empty if none
+    int drawing_generation = 0;     // bumps on every change
+};
+SharedDigits& shared_digits();
+
+}  // namespace app

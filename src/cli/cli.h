@@ -1,0 +1,59 @@
+// The `genlab` command line: argument parsing, a command registry and a progress bar.
+// Each model's commands live in their own file and register themselves:
+//   static const bool registered = cli::register_command("train", "gan", "…", train_gan);
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace cli {
+
+// `genlab VERB [MODEL] [--key value | --flag] ...`
+struct Args {
+    std::string verb, model;
+    std::vector<std::string> positional;          // after VERB and MODEL
+    std::map<std::string, std::string> options;   // --key value (value "" for a bare flag)
+
+    bool has(const std::string& key) const { return options.count(key) > 0; }
+    std::string get(const std::string& key, const std::string& fallback) const;
+    // Throw std::invalid_argument naming the option when the value does not parse.
+    int64_t get_int(const std::string& key, int64_t fallback) const;
+    double get_double(const std::string& key, double fallback) const;
+    // Throws std::invalid_argument listing the accepted options when an unknown one was given.
+    void allow_only(const std::vector<std::string>& keys) const;
+};
+
+Args parse_args(int argc, char** argv);
+
+using CommandFn = int (*)(const Args&);
+
+struct Command {
+    std::string verb, model, summary;
+    CommandFn run;
+};
+
+bool register_command(const std::string& verb, const std::string& model,
+                      const std::string& summary, CommandFn run);
+const std::vector<Command>& commands();
+
+// One line on stderr, redrawn in place: label, bar, steps, rate, ETA, and model stats.
+class ProgressBar {
+public:
+    ProgressBar(std::string label, int64_t total, std::string unit = "steps");
+    // `items` is what the rate counts (e.g. samples); stats is free text such as "loss 0.12".
+    void update(int64_t done, int64_t items, const std::string& stats);
+    void finish(const std::string& stats);
+
+private:
+    std::string label_, unit_;
+    int64_t total_;
+    std::chrono::steady_clock::time_point start_, last_draw_;
+    void draw(int64_t done, int64_t items, const std::string& stats, bool final);
+};
+
+std::string format_duration(double seconds);  // "1m05s", "12.3s"
+
+}  // namespace cli

@@ -1,0 +1,26 @@
+// Helpers shared by the digit-model commands (gan_commands.cpp, classifier_commands.cpp).
+#pragma once
+
+#include "cli/cli.h"
+#include "nn/tensor.h"
+
+#include <string>
+#include <vector>
+
+namespace cli {
+
+// MNIST train or test split as images [N, 784] in [0, 1] and labels; limit > 0 keeps the first
+// `limit` images.
+nn::Matrix load_mnist_matrix(bool train_split, std::vector<int>& labels, int64_t limit = 0);
+
+// "genlab VERB MODEL --key value ..." rebuilt from the parsed arguments (for "trained_with").
+std::string command_line(const Args& args);
+
+// Rounds every value to the nearest IEEE half and back, i.e. what an F16 file will hold, so
+// metrics can be measured for the shipped precision before the file is written.
+void round_params_to_f16(const nn::ParamList& params);
+
+// Throws a clear error when the weights file does not exist (with what to run to make it).
+void require_file(const std::string& path, const std::string& how_to_make);
+
+}  // namespace cli

@@ -1,0 +1,260 @@
+// `genlab train|sample|eval gan|cgan` and `genlab eval mnist` (the real-data floor).
+#include "cli/cli.h"
+#include "cli/digits_cli_util.h"
+#include "io/image_write.h"
+#include "io/safetensors.h"
+#include "models/classifier.h"
+#include "models/gan.h"
+#include "models/metrics.h"
+#include "train/gan_trainer.h"
+
+#include <chrono>
+#include <cstdio>
+#include <stdexcept>
+
+namespace {
+
+constexpr const char* kClassifierWeights = "weights/classifier.safetensors";
+
+std::string default_weights(const std::string& model) { return "weights/" + model + ".safetensors"; }
+
+bool file_exists(const std::string& path) {
+    std::FILE* f = std::fopen(path.c_str(), "rb");
+    if (f) std::fclose(f);
+    return f != nullptr;
+}
+
+// Labels for n cGAN samples: all `label` when given (>= 0), else 0,1,...,9,0,1,... so a grid
+// with 10 columns shows one digit per column and 10,000 samples are exactly balanced.
+std::vector<int> sample_labels(const models::Gan& gan, int n, int label) {
+    std::vector<int> labels;
+    if (gan.config.classes == 0) return labels;
+    for (int i = 0; i < n; ++i) labels.push_back(label >= 0 ? label : i % gan.config.classes);
+    return labels;
+}
+
+struct Judge {
+    models::Classifier classifier;
+    models::FeatureStats reference;  // MNIST test set features
+};
+
+void load_judge(Judge& judge, const std::string& path) {
+    cli::require_file(path, "genlab train classifier");
+    models::load_classifier(judge.classifier, io::read_safetensors(path));
+    std::vector<int> labels;
+    nn::Matrix test = cli::load_mnist_matrix(false, labels);
+    judge.reference = models::reference_feature_stats(test, judge.classifier);
+}
+
+models::DigitSampleQuality generator_quality(models::Gan& gan, Judge& judge, int n, uint64_t seed) {
+    nn::Matrix z, images;
+    models::gan_sample_latent(z, n, gan.config.latent, seed);
+    std::vector<int> labels = sample_labels(gan, n, -1);
+    models::gan_generate(images, z, labels, gan);
+    return models::digit_sample_quality(images, judge.classifier, judge.reference, labels);
+}
+
+void put_quality(std::map<std::string, std::string>& meta, const std::string& suffix,
+                 const models::DigitSampleQuality& q) {
+    meta["metric.classifier_fid" + suffix] = std::to_string(q.fid);
+    meta["metric.confident_fraction" + suffix] = std::to_string(q.confident_fraction);
+    double lo = 1, hi = 0;
+    for (double f : q.class_fraction) lo = std::min(lo, f), hi = std::max(hi, f);
+    meta["metric.class_fraction_min" + suffix] = std::to_string(lo);
+    meta["metric.class_fraction_max" + suffix] = std::to_string(hi);
+    if (q.label_accuracy >= 0) meta["metric.label_accuracy" + suffix] = std::to_string(q.label_accuracy);
+}
+
+int train_gan(const cli::Args& args) {
+    args.allow_only({"epochs", "steps", "seed", "out", "batch", "lr", "checkpoint", "resume",
+                     "limit", "checkpoint-every", "latent", "channels", "d-channels", "f32",
+                     "real-label", "classifier"});
+    const bool conditional = args.model == "cgan";
+    const std::string out = args.get("out", default_weights(args.model));
+    const std::string checkpoint = args.get("checkpoint", "");
+    const int64_t checkpoint_every = args.get_int("checkpoint-every", 500);
+    const bool f32 = args.has("f32");
+    std::vector<int> labels;
+    nn::Matrix images = cli::load_mnist_matrix(true, labels, args.get_int("limit", 0));
+
+    models::Gan gan;
+    train::GanTrainer trainer;
+    if (args.has("resume")) {
+        train::gan_load_checkpoint(args.get("resume", ""), trainer, gan);
+        if ((gan.config.classes > 0) != conditional)
+            throw std::runtime_error(args.get("resume", "") + " is a checkpoint of a " +
+                                     (conditional ? "gan" : "cgan") + ", not of a " + args.model);
+        std::fprintf(stderr, "resumed from %s at step %lld\n", args.get("resume", "").c_str(),
+                     static_cast<long long>(trainer.step));
+    } else {
+        models::GanConfig config;
+        config.classes = conditional ? 10 : 0;
+        config.latent = static_cast<int>(args.get_int("latent", config.latent));
+        config.channels = static_cast<int>(args.get_int("channels", config.channels));
+        config.d_channels = static_cast<int>(args.get_int("d-channels", config.d_channels));
+        train::GanTrainConfig tc;
+        tc.seed = static_cast<uint64_t>(args.get_int("seed", 1));
+        tc.batch = static_cast<int>(args.get_int("batch", tc.batch));
+        tc.lr = static_cast<float>(args.get_double("lr", tc.lr));
+        tc.real_label = static_cast<float>(args.get_double("real-label", tc.real_label));
+        models::gan_init(gan, config, tc.seed);
+        train::gan_trainer_init(trainer, tc);
+    }
+    const int64_t steps_per_epoch =
+        images.rows() / std::min<int64_t>(trainer.config.batch, images.rows());
+    const int64_t total = args.has("steps") ? args.get_int("steps", 0)
+                                            : steps_per_epoch * args.get_int("epochs", 5);
+    const std::string command = cli::command_line(args);
+    std::printf("%s: generator %lld params, discriminator %lld params, %lld images, %lld steps "
+                "of batch %d\n",
+                args.model.c_str(),
+                static_cast<long long>(models::gan_generator_params(gan).numel(true)),
+                static_cast<long long>(models::gan_discriminator_params(gan).numel(true)),
+                static_cast<long long>(images.rows()), static_cast<long long>(total),
+                trainer.config.batch);
+
+    const auto start = std::chrono::steady_clock::now();
+    cli::ProgressBar bar("train " + args.model, total);
+    const int64_t first_step = trainer.step;
+    train::GanStepStats avg;
+    while (trainer.step < total) {
+        train::GanStepStats s = train::gan_train_step(trainer, gan, images, labels);
+        const float k = trainer.step == first_step + 1 ? 1.0f : 0.02f;
+        avg.d_loss += k * (s.d_loss - avg.d_loss);
+        avg.g_loss += k * (s.g_loss - avg.g_loss);
+        avg.d_real += k * (s.d_real - avg.d_real);
+        avg.d_fake += k * (s.d_fake - avg.d_fake);
+        char stats[128];
+        std::snprintf(stats, sizeof stats, "D %.3f G %.3f D(x) %.2f D(G(z)) %.2f epoch %lld",
+                      avg.d_loss, avg.g_loss, avg.d_real, avg.d_fake, static_cast<long long>(s.epoch));
+        bar.update(trainer.step, (trainer.step - first_step) * s.batch, stats);
+        if (!checkpoint.empty() && trainer.step % checkpoint_every == 0)
+            train::gan_save_checkpoint(checkpoint, trainer, gan, {{"trained_with", command}});
+    }
+    char final_stats[128];
+    std::snprintf(final_stats, sizeof final_stats, "D %.3f G %.3f D(x) %.2f D(G(z)) %.2f",
+                  avg.d_loss, avg.g_loss, avg.d_real, avg.d_fake);
+    bar.finish(final_stats);
+    const double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    if (!checkpoint.empty())
+        train::gan_save_checkpoint(checkpoint, trainer, gan, {{"trained_with", command}});
+
+    std::map<std::string, std::string> meta = models::gan_metadata(gan.config);
+    meta["trained_with"] = command;
+    meta["train_seconds"] = std::to_string(static_cast<int>(seconds));
+    meta["train_steps"] = std::to_string(trainer.step);
+    nn::ParamList g_params = models::gan_generator_params(gan);
+    const std::string judge_path = args.get("classifier", kClassifierWeights);
+    if (file_exists(judge_path)) {
+        // Metrics on 10,000 samples, seed 1, for the F32 weights and the shipped F16 ones.
+        Judge judge;
+        load_judge(judge, judge_path);
+        models::DigitSampleQuality q32 = generator_quality(gan, judge, 10000, 1);
+        put_quality(meta, "_f32", q32);
+        std::printf("F32 weights:\n%s", models::format_digit_sample_quality(q32).c_str());
+        if (!f32) {
+            cli::round_params_to_f16(g_params);
+            models::DigitSampleQuality q16 = generator_quality(gan, judge, 10000, 1);
+            put_quality(meta, "", q16);
+            std::printf("F16 weights (shipped):\n%s", models::format_digit_sample_quality(q16).c_str());
+        } else {
+            put_quality(meta, "", q32);
+        }
+    } else {
+        std::printf("(no %s: metrics skipped; train the classifier first to record them)\n",
+                    judge_path.c_str());
+        if (!f32) cli::round_params_to_f16(g_params);
+    }
+    io::save_safetensors(out, g_params, meta, f32 ? io::Dtype::F32 : io::Dtype::F16);
+    std::printf("wall %s -> %s\n", cli::format_duration(seconds).c_str(), out.c_str());
+    return 0;
+}
+
+void load_generator_weights(models::Gan& gan, const cli::Args& args) {
+    const std::string path = args.get("weights", default_weights(args.model));
+    cli::require_file(path, "genlab train " + args.model);
+    models::load_gan_generator(gan, io::read_safetensors(path));
+    if ((gan.config.classes > 0) != (args.model == "cgan"))
+        throw std::runtime_error(path + " holds a " + (gan.config.classes > 0 ? "cgan" : "gan") +
+                                 " generator; use `genlab " + args.verb + " " +
+                                 (gan.config.classes > 0 ? "cgan" : "gan") + "`");
+}
+
+int sample_gan(const cli::Args& args) {
+    args.allow_only({"n", "seed", "label", "weights", "out", "cols"});
+    const int n = static_cast<int>(args.get_int("n", 64));
+    const uint64_t seed = static_cast<uint64_t>(args.get_int("seed", 1));
+    const int label = static_cast<int>(args.get_int("label", -1));
+    const std::string out = args.get("out", "");
+    if (n < 1) throw std::invalid_argument("--n must be >= 1");
+    if (out.empty()) throw std::invalid_argument("--out FILE.png|FILE.pgm|FILE.bin is required");
+    models::Gan gan;
+    load_generator_weights(gan, args);
+    if (args.has("label") && gan.config.classes == 0)
+        throw std::invalid_argument("--label needs a class-conditional model (genlab sample cgan)");
+    if (label < -1 || label >= std::max(gan.config.classes, 1) || (args.has("label") && label < 0))
+        throw std::invalid_argument("--label must be a digit 0..9, got " + args.get("label", ""));
+    nn::Matrix z, images;
+    models::gan_sample_latent(z, n, gan.config.latent, seed);
+    models::gan_generate(images, z, sample_labels(gan, n, label), gan);
+    std::vector<uint8_t> bytes = io::floats_to_u8(images);
+    auto ends_with = [&](const char* ext) {
+        const std::string e(ext);
+        return out.size() >= e.size() && out.compare(out.size() - e.size(), e.size(), e) == 0;
+    };
+    const int cols = static_cast<int>(args.get_int("cols", std::min(n, 10)));
+    if (ends_with(".bin")) {
+        io::write_raw_bin(out, bytes);
+    } else if (ends_with(".png") || ends_with(".pgm")) {
+        io::GrayImage grid = io::make_grid(bytes, n, 28, 28, cols, 2, 0);
+        if (ends_with(".png"))
+            io::write_png(out, grid);
+        else
+            io::write_pgm(out, grid);
+    } else {
+        throw std::invalid_argument("--out must end in .png, .pgm or .bin, got " + out);
+    }
+    std::printf("wrote %d samples (seed %llu%s) to %s\n", n, static_cast<unsigned long long>(seed),
+                label >= 0 ? (", label " + std::to_string(label)).c_str() : "", out.c_str());
+    return 0;
+}
+
+int eval_gan(const cli::Args& args) {
+    args.allow_only({"n", "seed", "weights", "classifier"});
+    const int n = static_cast<int>(args.get_int("n", 10000));
+    if (n < 2) throw std::invalid_argument("--n must be >= 2");
+    models::Gan gan;
+    load_generator_weights(gan, args);
+    Judge judge;
+    load_judge(judge, args.get("classifier", kClassifierWeights));
+    models::DigitSampleQuality q =
+        generator_quality(gan, judge, n, static_cast<uint64_t>(args.get_int("seed", 1)));
+    std::printf("%s %s vs MNIST test features:\n%s", args.model.c_str(),
+                args.get("weights", default_weights(args.model)).c_str(),
+                models::format_digit_sample_quality(q).c_str());
+    return 0;
+}
+
+int eval_mnist(const cli::Args& args) {
+    args.allow_only({"n", "classifier"});
+    Judge judge;
+    load_judge(judge, args.get("classifier", kClassifierWeights));
+    std::vector<int> labels;
+    nn::Matrix train = cli::load_mnist_matrix(true, labels, args.get_int("n", 10000));
+    models::DigitSampleQuality q =
+        models::digit_sample_quality(train, judge.classifier, judge.reference, labels);
+    std::printf("MNIST training images (the floor) vs MNIST test features:\n%s",
+                models::format_digit_sample_quality(q).c_str());
+    return 0;
+}
+
+const bool r1 = cli::register_command("train", "gan", "train the DCGAN on MNIST", train_gan);
+const bool r2 = cli::register_command("train", "cgan", "train the class-conditional DCGAN", train_gan);
+const bool r3 = cli::register_command("sample", "gan", "digits from the GAN (--n --seed --out .png|.pgm|.bin)", sample_gan);
+const bool r4 = cli::register_command("sample", "cgan", "digits from the cGAN (--label D for one digit)", sample_gan);
+const bool r5 = cli::register_command("eval", "gan", "classifier-FID, confidence, class histogram", eval_gan);
+const bool r6 = cli::register_command("eval", "cgan", "as eval gan, plus label accuracy", eval_gan);
+const bool r7 = cli::register_command("eval", "mnist", "the same numbers for real MNIST images (floor)", eval_mnist);
+
+}  // namespace

@@ -1,0 +1,217 @@
+#include "models/gan.h"
+
+#include "io/safetensors.h"
+#include "models/metadata_fields.h"
+
+#include <algorithm>
+#include <stdexcept>
+
+namespace models {
+
+constexpr int kSide = 28, kPixels = kSide * kSide, kBase = 7;  // 7 -> 14 -> 28
+constexpr float kLeakySlope = 0.2f;
+
+static void dcgan_normal(nn::Param& p, nn::Rng& rng, float mean) {
+    nn::fill_normal(p.value, rng, mean, 0.02f);
+}
+
+void gan_init(Gan& g, const GanConfig& c, uint64_t seed) {
+    if (c.latent < 1 || c.latent > 4096)
+        throw std::invalid_argument("gan: latent must be in [1, 4096], got " + std::to_string(c.latent));
+    if (c.classes != 0 && c.classes != 10)
+        throw std::invalid_argument("gan: classes must be 0 (GAN) or 10 (cGAN), got " +
+                                    std::to_string(c.classes));
+    if (c.channels < 2 || c.channels % 2 != 0)
+        throw std::invalid_argument("gan: channels must be even and >= 2, got " +
+                                    std::to_string(c.channels));
+    if (c.d_channels < 1)
+        throw std::invalid_argument("gan: d_channels must be >= 1, got " + std::to_string(c.d_channels));
+    g = Gan{};
+    g.config = c;
+    nn::Rng rng(seed);
+    const int C = c.channels, half = c.channels / 2;
+    nn::linear_init(g.g_fc, "generator.fc", c.latent + c.classes, C * kBase * kBase, rng);
+    nn::batchnorm_init(g.g_bn0, "generator.bn0", C, kBase * kBase);
+    nn::conv_transpose2d_init(g.g_deconv1, "generator.deconv1", C, half, 4, 2, 1, 0, kBase, kBase, rng);
+    nn::batchnorm_init(g.g_bn1, "generator.bn1", half, 4 * kBase * kBase);
+    nn::conv_transpose2d_init(g.g_deconv2, "generator.deconv2", half, 1, 4, 2, 1, 0, 2 * kBase,
+                              2 * kBase, rng);
+    const int D = c.d_channels;
+    nn::conv2d_init(g.d_conv1, "discriminator.conv1", 1, D, 4, 2, 1, kSide, kSide, rng);
+    nn::conv2d_init(g.d_conv2, "discriminator.conv2", D, 2 * D, 4, 2, 1, kSide / 2, kSide / 2, rng);
+    nn::linear_init(g.d_fc, "discriminator.fc", g.d_conv2.g.out_features(), 1, rng);
+    if (c.classes > 0)
+        nn::embedding_init(g.d_embed, "discriminator.embed", c.classes, g.d_conv2.g.out_features(), rng);
+
+    // DCGAN initialisation.
+    for (nn::Param* p : {&g.g_fc.weight, &g.g_deconv1.weight, &g.g_deconv2.weight,
+                         &g.d_conv1.weight, &g.d_conv2.weight, &g.d_fc.weight})
+        dcgan_normal(*p, rng, 0.0f);
+    for (nn::Param* p : {&g.g_fc.bias, &g.g_deconv1.bias, &g.g_deconv2.bias, &g.d_conv1.bias,
+                         &g.d_conv2.bias, &g.d_fc.bias})
+        p->value.setZero();
+    dcgan_normal(g.g_bn0.weight, rng, 1.0f);
+    dcgan_normal(g.g_bn1.weight, rng, 1.0f);
+    if (c.classes > 0) dcgan_normal(g.d_embed.weight, rng, 0.0f);
+}
+
+nn::ParamList gan_generator_params(Gan& g) {
+    nn::ParamList list;
+    nn::linear_params(g.g_fc, list);
+    nn::batchnorm_params(g.g_bn0, list);
+    nn::conv_transpose2d_params(g.g_deconv1, list);
+    nn::batchnorm_params(g.g_bn1, list);
+    nn::conv_transpose2d_params(g.g_deconv2, list);
+    return list;
+}
+
+nn::ParamList gan_discriminator_params(Gan& g) {
+    nn::ParamList list;
+    nn::conv2d_params(g.d_conv1, list);
+    nn::conv2d_params(g.d_conv2, list);
+    nn::linear_params(g.d_fc, list);
+    if (g.config.classes > 0) nn::embedding_params(g.d_embed, list);
+    return list;
+}
+
+void gan_sample_latent(nn::Matrix& z, int n, int latent, uint64_t seed) {
+    nn::Rng rng(seed);
+    z.resize(n, latent);
+    nn::fill_normal(z, rng);  // row-major: row i is drawn before row i+1
+}
+
+static void check_labels(const std::vector<int>& labels, Eigen::Index batch, const Gan& g,
+                         const char* who) {
+    if (g.config.classes == 0) {
+        if (!labels.empty())
+            throw std::invalid_argument(std::string(who) +
+                                        ": this GAN is unconditional; pass no labels");
+        return;
+    }
+    if (static_cast<Eigen::Index>(labels.size()) != batch)
+        throw std::invalid_argument(std::string(who) + ": a cGAN needs one label per sample (" +
+                                    std::to_string(batch) + "), got " +
+                                    std::to_string(labels.size()));
+}
+
+void generator_forward(GeneratorActs& a, const nn::Matrix& z, const std::vector<int>& labels,
+                       Gan& g, bool training) {
+    if (z.cols() != g.config.latent)
+        throw std::invalid_argument("generator: z has " + std::to_string(z.cols()) +
+                                    " columns, expected latent = " + std::to_string(g.config.latent));
+    check_labels(labels, z.rows(), g, "generator");
+    if (g.config.classes > 0) {
+        nn::Matrix onehot;
+        nn::one_hot(onehot, labels, g.config.classes);
+        nn::concat_columns(a.input, z, onehot);
+    } else {
+        a.input = z;
+    }
+    nn::linear_forward(a.fc_out, a.input, g.g_fc);
+    nn::batchnorm_forward(a.bn0_out, a.fc_out, g.g_bn0, a.bn0_cache, training);
+    nn::relu_forward(a.relu0, a.bn0_out);
+    nn::conv_transpose2d_forward(a.deconv1_out, a.relu0, g.g_deconv1, g.scratch);
+    nn::batchnorm_forward(a.bn1_out, a.deconv1_out, g.g_bn1, a.bn1_cache, training);
+    nn::relu_forward(a.relu1, a.bn1_out);
+    nn::conv_transpose2d_forward(a.deconv2_out, a.relu1, g.g_deconv2, g.scratch);
+    nn::tanh_forward(a.out, a.deconv2_out);
+}
+
+void generator_backward(const nn::Matrix& dout, GeneratorActs& a, Gan& g) {
+    nn::Matrix d_pre2, d_relu1, d_bn1, d_deconv1, d_relu0, d_bn0, d_fc;
+    nn::tanh_backward(d_pre2, dout, a.out);
+    nn::conv_transpose2d_backward(&d_relu1, d_pre2, a.relu1, g.g_deconv2, g.scratch);
+    nn::relu_backward(d_bn1, d_relu1, a.bn1_out);
+    nn::batchnorm_backward(&d_deconv1, d_bn1, g.g_bn1, a.bn1_cache);
+    nn::conv_transpose2d_backward(&d_relu0, d_deconv1, a.relu0, g.g_deconv1, g.scratch);
+    nn::relu_backward(d_bn0, d_relu0, a.bn0_out);
+    nn::batchnorm_backward(&d_fc, d_bn0, g.g_bn0, a.bn0_cache);
+    nn::linear_backward(nullptr, d_fc, a.input, g.g_fc);
+}
+
+void discriminator_forward(DiscriminatorActs& a, const nn::Matrix& x,
+                           const std::vector<int>& labels, Gan& g) {
+    if (x.cols() != kPixels)
+        throw std::invalid_argument("discriminator: input has " + std::to_string(x.cols()) +
+                                    " columns, expected 784");
+    check_labels(labels, x.rows(), g, "discriminator");
+    nn::conv2d_forward(a.conv1_out, x, g.d_conv1, g.scratch);
+    nn::leaky_relu_forward(a.relu1, a.conv1_out, kLeakySlope);
+    nn::conv2d_forward(a.conv2_out, a.relu1, g.d_conv2, g.scratch);
+    nn::leaky_relu_forward(a.h, a.conv2_out, kLeakySlope);
+    nn::linear_forward(a.logits, a.h, g.d_fc);
+    if (g.config.classes > 0) {
+        nn::embedding_forward(a.embed, labels, g.d_embed);
+        a.logits.col(0) += (a.embed.array() * a.h.array()).rowwise().sum().matrix();
+    }
+}
+
+void discriminator_backward(nn::Matrix* dx, const nn::Matrix& dlogits, const nn::Matrix& x,
+                            const std::vector<int>& labels, DiscriminatorActs& a, Gan& g) {
+    nn::Matrix dh, d_conv2, d_relu1, d_conv1;
+    nn::linear_backward(&dh, dlogits, a.h, g.d_fc);
+    if (g.config.classes > 0) {
+        // logit_b += sum_f embed[b,f] h[b,f]
+        dh.array() += a.embed.array().colwise() * dlogits.col(0).array();
+        nn::Matrix d_embed = (a.h.array().colwise() * dlogits.col(0).array()).matrix();
+        nn::embedding_backward(d_embed, labels, g.d_embed);
+    }
+    nn::leaky_relu_backward(d_conv2, dh, a.conv2_out, kLeakySlope);
+    nn::conv2d_backward(&d_relu1, d_conv2, a.relu1, g.d_conv2, g.scratch);
+    nn::leaky_relu_backward(d_conv1, d_relu1, a.conv1_out, kLeakySlope);
+    nn::conv2d_backward(dx, d_conv1, x, g.d_conv1, g.scratch);
+}
+
+void gan_generate(nn::Matrix& images, const nn::Matrix& z, const std::vector<int>& labels,
+                  Gan& g) {
+    check_labels(labels, z.rows(), g, "gan_generate");
+    constexpr Eigen::Index kChunk = 256;
+    const Eigen::Index n = z.rows();
+    images.resize(n, kPixels);
+    std::vector<int> chunk_labels;
+    for (Eigen::Index first = 0; first < n; first += kChunk) {
+        const Eigen::Index count = std::min(kChunk, n - first);
+        if (!labels.empty())
+            chunk_labels.assign(labels.begin() + first, labels.begin() + first + count);
+        generator_forward(g.eval_acts, z.middleRows(first, count), chunk_labels, g, false);
+        images.middleRows(first, count) = (g.eval_acts.out.array() + 1.0f) * 0.5f;
+    }
+}
+
+std::map<std::string, std::string> gan_metadata(const GanConfig& c) {
+    return {{"model", c.classes > 0 ? "cgan" : "gan"},
+            {"format_version", "1"},
+            {"latent", std::to_string(c.latent)},
+            {"classes", std::to_string(c.classes)},
+            {"channels", std::to_string(c.channels)},
+            {"d_channels", std::to_string(c.d_channels)}};
+}
+
+GanConfig gan_config_from_metadata(const std::map<std::string, std::string>& metadata,
+                                   const std::string& source) {
+    auto kind = metadata.find("model");
+    const bool conditional = kind != metadata.end() && kind->second == "cgan";
+    meta::require_kind(metadata, conditional ? "cgan" : "gan", source);
+    GanConfig c;
+    c.latent = meta::require_int(metadata, "latent", source, 1, 4096);
+    c.classes = meta::require_int(metadata, "classes", source, 0, 10);
+    c.channels = meta::require_int(metadata, "channels", source, 2, 4096);
+    c.d_channels = meta::require_int(metadata, "d_channels", source, 1, 4096);
+    if (conditional != (c.classes == 10) || (c.classes != 0 && c.classes != 10))
+        throw std::invalid_argument(source + ": model \"" + kind->second + "\" with classes = " +
+                                    std::to_string(c.classes) +
+                                    " (expected gan with 0 or cgan with 10)");
+    if (c.channels % 2 != 0)
+        throw std::invalid_argument(source + ": channels = " + std::to_string(c.channels) +
+                                    ", expected an even number");
+    return c;
+}
+
+void load_gan_generator(Gan& gan, const io::SafetensorsFile& file) {
+    gan_init(gan, gan_config_from_metadata(file.metadata, file.source), 0);
+    io::LoadOptions options;
+    options.allow_extra = true;  // a checkpoint also holds the discriminator and Adam moments
+    io::load_params(file, gan_generator_params(gan), options);
+}
+
+}  // namespace models

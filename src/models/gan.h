@@ -1,0 +1,116 @@
+// DCGAN (Radford et al. 2016) for 28x28 digits, unconditional or class-conditional.
+//
+// B = batch, L = latent size, K = classes (0 = unconditional, else 10), C = config.channels.
+// Generator (tensor names "generator.*"):
+//   input  z [B, L] (++ one_hot(label) [B, K] when K > 0)            [B, L+K]
+//   fc       Linear(L+K -> C*7*7), reshape to C x 7 x 7               [B, C*49]
+//   bn0      BatchNorm2d(C), ReLU
+//   deconv1  ConvTranspose2d(C -> C/2, k4, s2, p1)   7x7 -> 14x14     [B, C/2*196]
+//   bn1      BatchNorm2d(C/2), ReLU
+//   deconv2  ConvTranspose2d(C/2 -> 1, k4, s2, p1)  14x14 -> 28x28    [B, 784]
+//   tanh: generator output in [-1, 1]; images = (tanh + 1) / 2 in [0, 1].
+// Discriminator ("discriminator.*"), input images in [-1, 1] ([0, 1] images times 2 minus 1):
+//   conv1  Conv2d(1 -> D, k4, s2, p1) 28 -> 14, LeakyReLU(0.2)        [B, D*196]
+//   conv2  Conv2d(D -> 2D, k4, s2, p1) 14 -> 7, LeakyReLU(0.2) = h    [B, 2D*49]
+//   fc     Linear(2D*49 -> 1) = logit                                 [B, 1]
+//   K > 0: projection discriminator (Miyato & Koyama 2018): logit += <embed[label], h>,
+//          embed = Embedding(K, 2D*49).
+// Init as DCGAN: conv/linear weights N(0, 0.02), biases 0, BatchNorm weight N(1, 0.02).
+// The shipped weights file holds only the generator (plus metadata); checkpoints hold both.
+#pragma once
+
+#include "nn/batchnorm.h"
+#include "nn/conv.h"
+#include "nn/layers.h"
+#include "nn/tensor.h"
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace io {
+struct SafetensorsFile;
+}
+
+namespace models {
+
+struct GanConfig {
+    int latent = 64;     // L
+    int classes = 0;     // K: 0 = unconditional GAN, 10 = class-conditional (cGAN)
+    int channels = 64;   // C: generator channels at 7x7 (C/2 at 14x14); even
+    int d_channels = 16; // D: discriminator channels after conv1 (2D after conv2)
+};
+
+struct GeneratorActs {
+    nn::Matrix input;                  // [B, L+K]
+    nn::Matrix fc_out, bn0_out, relu0; // [B, C*49]
+    nn::Matrix deconv1_out, bn1_out, relu1;  // [B, C/2*196]
+    nn::Matrix deconv2_out, out;       // [B, 784]; out = tanh, in [-1, 1]
+    nn::BatchNormCache bn0_cache, bn1_cache;
+};
+
+struct DiscriminatorActs {
+    nn::Matrix conv1_out, relu1;  // [B, D*196]
+    nn::Matrix conv2_out, h;      // [B, 2D*49]
+    nn::Matrix embed;             // [B, 2D*49] (conditional only)
+    nn::Matrix logits;            // [B, 1]
+};
+
+struct Gan {
+    GanConfig config;
+    // generator
+    nn::Linear g_fc;
+    nn::BatchNorm g_bn0, g_bn1;
+    nn::ConvTranspose2d g_deconv1, g_deconv2;
+    // discriminator
+    nn::Conv2d d_conv1, d_conv2;
+    nn::Linear d_fc;
+    nn::Embedding d_embed;  // only when classes > 0
+    nn::ConvScratch scratch;
+    GeneratorActs eval_acts;  // scratch for gan_generate
+};
+
+// Throws std::invalid_argument for an impossible config (classes not 0/10, odd channels, ...).
+void gan_init(Gan& gan, const GanConfig& config, uint64_t seed);
+// Generator tensors incl. BatchNorm running statistics (trainable == false); what ships.
+nn::ParamList gan_generator_params(Gan& gan);
+nn::ParamList gan_discriminator_params(Gan& gan);
+
+// z [n, latent] ~ N(0, 1), rows drawn in order from nn::Rng(seed): the first k rows are the
+// same for every n >= k.
+void gan_sample_latent(nn::Matrix& z, int n, int latent, uint64_t seed);
+
+// Generator forward. z [B, L]; labels: empty for K == 0, else B labels in [0, K).
+// training: batch statistics in BatchNorm (and running stats updated); else running stats.
+// acts.out = tanh output [B, 784] in [-1, 1].
+void generator_forward(GeneratorActs& acts, const nn::Matrix& z, const std::vector<int>& labels,
+                       Gan& gan, bool training);
+// dout [B, 784] = dLoss/d(tanh output); accumulates generator parameter gradients.
+void generator_backward(const nn::Matrix& dout, GeneratorActs& acts, Gan& gan);
+
+// Discriminator forward on images in [-1, 1] [B, 784] -> acts.logits [B, 1].
+void discriminator_forward(DiscriminatorActs& acts, const nn::Matrix& x,
+                           const std::vector<int>& labels, Gan& gan);
+// dlogits [B, 1]; accumulates discriminator gradients; writes dx [B, 784] when given.
+void discriminator_backward(nn::Matrix* dx, const nn::Matrix& dlogits, const nn::Matrix& x,
+                            const std::vector<int>& labels, DiscriminatorActs& acts, Gan& gan);
+
+// Eval-mode sampling (BatchNorm running statistics): images [B, 784] in [0, 1]. Labels as in
+// generator_forward (for a cGAN, label i selects the digit of row i). Processes big batches in
+// chunks; deterministic given z.
+void gan_generate(nn::Matrix& images, const nn::Matrix& z, const std::vector<int>& labels,
+                  Gan& gan);
+
+// Metadata of a weights file: {"model": "gan" or "cgan", "format_version": "1", "latent",
+// "classes", "channels", "d_channels"}. The reader accepts both kinds and throws
+// std::invalid_argument naming `source` for any other model or a bad field.
+std::map<std::string, std::string> gan_metadata(const GanConfig& config);
+GanConfig gan_config_from_metadata(const std::map<std::string, std::string>& metadata,
+                                   const std::string& source);
+// Initialises `gan` from the file's metadata and loads the generator tensors (strict shapes;
+// extra discriminator/optimiser tensors of a checkpoint are ignored). The discriminator keeps
+// its fresh initialisation.
+void load_gan_generator(Gan& gan, const io::SafetensorsFile& file);
+
+}  // namespace models

@@ -1,0 +1,154 @@
+#include "train/classifier_trainer.h"
+
+#include "io/safetensors.h"
+#include "models/metadata_fields.h"
+#include "nn/losses.h"
+#include "train/optim_checkpoint.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <stdexcept>
+
+namespace train {
+
+using models::kImageSide;
+using models::kImagePixels;
+
+void classifier_trainer_init(ClassifierTrainer& t, const ClassifierTrainConfig& config) {
+    if (config.batch < 1) throw std::invalid_argument("classifier trainer: batch must be >= 1");
+    t = ClassifierTrainer{};
+    t.config = config;
+    t.opt.lr = config.lr;
+}
+
+void shift_image(float* out, const float* in, int dx, int dy) {
+    for (int y = 0; y < kImageSide; ++y) {
+        const int sy = y - dy;
+        for (int x = 0; x < kImageSide; ++x) {
+            const int sx = x - dx;
+            out[y * kImageSide + x] = (sy >= 0 && sy < kImageSide && sx >= 0 && sx < kImageSide)
+                                          ? in[sy * kImageSide + sx]
+                                          : 0.0f;
+        }
+    }
+}
+
+// The permutation for an epoch depends only on (seed, epoch), so a resumed run sees the same
+// batches as an uninterrupted one.
+static void start_epoch(ClassifierTrainer& t, int n) {
+    nn::Rng rng(t.config.seed, 1000 + static_cast<uint64_t>(t.epoch));
+    t.order = nn::permutation(n, rng);
+    t.cursor = 0;
+    ++t.epoch;
+}
+
+// After a resume (or a change of dataset) `order` is rebuilt for the epoch in progress.
+static void ensure_order(ClassifierTrainer& t, int n, int batch) {
+    if (static_cast<int>(t.order.size()) != n) {
+        if (t.epoch > 0) {
+            nn::Rng rng(t.config.seed, 1000 + static_cast<uint64_t>(t.epoch - 1));
+            t.order = nn::permutation(n, rng);
+        } else {
+            start_epoch(t, n);
+        }
+    }
+    if (t.cursor + batch > n) start_epoch(t, n);
+}
+
+ClassifierStepStats classifier_train_step(ClassifierTrainer& t, models::Classifier& model,
+                                          const nn::Matrix& images,
+                                          const std::vector<int>& labels) {
+    const int n = static_cast<int>(images.rows());
+    if (n == 0 || images.cols() != kImagePixels || static_cast<int>(labels.size()) != n)
+        throw std::invalid_argument("classifier_train_step: expected images [N, 784] and N labels, "
+                                    "got [" + std::to_string(images.rows()) + ", " +
+                                    std::to_string(images.cols()) + "] and " +
+                                    std::to_string(labels.size()) + " labels");
+    const int batch = std::min(t.config.batch, n);
+    ensure_order(t, n, batch);
+
+    nn::Rng aug(t.config.seed ^ 0x5eedULL, 7 + static_cast<uint64_t>(t.step));
+    t.batch.resize(batch, kImagePixels);
+    t.batch_labels.resize(static_cast<size_t>(batch));
+    const int span = 2 * t.config.max_shift + 1;
+    for (int b = 0; b < batch; ++b) {
+        const int index = t.order[static_cast<size_t>(t.cursor + b)];
+        t.batch_labels[static_cast<size_t>(b)] = labels[static_cast<size_t>(index)];
+        if (t.config.max_shift > 0) {
+            const int dx = static_cast<int>(aug.below(static_cast<uint32_t>(span))) - t.config.max_shift;
+            const int dy = static_cast<int>(aug.below(static_cast<uint32_t>(span))) - t.config.max_shift;
+            shift_image(t.batch.row(b).data(), images.row(index).data(), dx, dy);
+        } else {
+            t.batch.row(b) = images.row(index);
+        }
+    }
+    t.cursor += batch;
+
+    nn::ParamList params = models::classifier_params(model);
+    nn::zero_grad(params);
+    models::classifier_forward_train(t.acts, t.batch, model);
+    ClassifierStepStats stats;
+    stats.loss = nn::softmax_cross_entropy(t.acts.logits, t.batch_labels, 1.0f / batch, &t.dlogits);
+    int correct = 0;
+    for (int b = 0; b < batch; ++b) {
+        Eigen::Index best = 0;
+        t.acts.logits.row(b).maxCoeff(&best);
+        correct += best == t.batch_labels[static_cast<size_t>(b)];
+    }
+    models::classifier_backward(t.dlogits, t.batch, t.acts, model);
+    nn::adam_step(t.opt, params);
+    ++t.step;
+    stats.accuracy = float(correct) / float(batch);
+    stats.batch = batch;
+    stats.step = t.step;
+    stats.epoch = t.epoch;
+    return stats;
+}
+
+void classifier_save_checkpoint(const std::string& path, const ClassifierTrainer& t,
+                                models::Classifier& model,
+                                std::map<std::string, std::string> meta) {
+    for (const auto& [k, v] : models::classifier_metadata(model.config)) meta[k] = v;
+    meta["trainer.step"] = std::to_string(t.step);
+    meta["trainer.epoch"] = std::to_string(t.epoch);
+    meta["trainer.cursor"] = std::to_string(t.cursor);
+    meta["trainer.batch"] = std::to_string(t.config.batch);
+    meta["trainer.seed"] = std::to_string(t.config.seed);
+    meta["trainer.max_shift"] = std::to_string(t.config.max_shift);
+    char lr[32];
+    std::snprintf(lr, sizeof lr, "%.9g", t.config.lr);  // exact round trip
+    meta["trainer.lr"] = lr;
+    nn::ParamList params = models::classifier_params(model);
+    CheckpointTensors extra;
+    add_adam_state(extra, meta, t.opt, params, "optim");
+    for (nn::Param* p : extra.list.params) params.add(*p);
+    io::save_safetensors(path, params, meta, io::Dtype::F32);
+}
+
+void classifier_load_checkpoint(const std::string& path, ClassifierTrainer& t,
+                                models::Classifier& model) {
+    io::SafetensorsFile file = io::read_safetensors(path);
+    const auto& meta = file.metadata;
+    models::classifier_init(model, models::classifier_config_from_metadata(meta, path), 0);
+    nn::ParamList params = models::classifier_params(model);
+    io::LoadOptions options;
+    options.allow_extra = true;  // the Adam moments
+    io::load_params(file, params, options);
+    ClassifierTrainConfig config = t.config;
+    auto it = meta.find("trainer.seed");
+    if (it == meta.end())
+        throw std::runtime_error(path + ": not a classifier checkpoint (no trainer.* metadata); "
+                                 "--resume needs a file written by --checkpoint");
+    config.seed = std::stoull(it->second);
+    config.batch = models::meta::require_int(meta, "trainer.batch", path, 1, 1 << 20);
+    config.max_shift = models::meta::require_int(meta, "trainer.max_shift", path, 0, 27);
+    config.lr = std::stof(meta.at("trainer.lr"));
+    classifier_trainer_init(t, config);
+    t.step = std::stoll(meta.at("trainer.step"));
+    t.epoch = std::stoll(meta.at("trainer.epoch"));
+    t.cursor = models::meta::require_int(meta, "trainer.cursor", path, 0, 1 << 30);
+    // t.order stays empty: the next step rebuilds this epoch's permutation (it needs N).
+    restore_adam_state(t.opt, params, file, "optim");
+}
+
+}  // namespace train

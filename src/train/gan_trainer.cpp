@@ -1,0 +1,174 @@
+#include "train/gan_trainer.h"
+
+#include "io/safetensors.h"
+#include "models/metadata_fields.h"
+#include "nn/layers.h"
+#include "nn/losses.h"
+#include "train/optim_checkpoint.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <stdexcept>
+
+namespace train {
+
+void gan_trainer_init(GanTrainer& t, const GanTrainConfig& config) {
+    if (config.batch < 2)
+        throw std::invalid_argument("gan trainer: batch must be >= 2 (BatchNorm needs a batch), got " +
+                                    std::to_string(config.batch));
+    t = GanTrainer{};
+    t.config = config;
+    for (nn::Adam* opt : {&t.opt_g, &t.opt_d}) {
+        opt->lr = config.lr;
+        opt->beta1 = config.beta1;
+        opt->beta2 = 0.999f;
+    }
+}
+
+static void start_epoch(GanTrainer& t, int n) {
+    nn::Rng rng(t.config.seed, 1000 + static_cast<uint64_t>(t.epoch));
+    t.order = nn::permutation(n, rng);
+    t.cursor = 0;
+    ++t.epoch;
+}
+
+// After a resume (or a change of dataset) `order` is rebuilt for the epoch in progress.
+static void ensure_order(GanTrainer& t, int n, int batch) {
+    if (static_cast<int>(t.order.size()) != n) {
+        if (t.epoch > 0) {
+            nn::Rng rng(t.config.seed, 1000 + static_cast<uint64_t>(t.epoch - 1));
+            t.order = nn::permutation(n, rng);
+        } else {
+            start_epoch(t, n);
+        }
+    }
+    if (t.cursor + batch > n) start_epoch(t, n);
+}
+
+static float mean_sigmoid(const nn::Matrix& logits) {
+    double s = 0;
+    for (Eigen::Index i = 0; i < logits.size(); ++i) s += nn::sigmoid(logits.data()[i]);
+    return logits.size() ? static_cast<float>(s / double(logits.size())) : 0.0f;
+}
+
+GanStepStats gan_train_step(GanTrainer& t, models::Gan& gan, const nn::Matrix& images,
+                            const std::vector<int>& labels) {
+    const int n = static_cast<int>(images.rows());
+    const bool conditional = gan.config.classes > 0;
+    if (images.cols() != 784 || n < 2)
+        throw std::invalid_argument("gan_train_step: expected images [N >= 2, 784], got [" +
+                                    std::to_string(images.rows()) + ", " +
+                                    std::to_string(images.cols()) + "]");
+    if (conditional && static_cast<int>(labels.size()) != n)
+        throw std::invalid_argument("gan_train_step: a cGAN needs one label per training image (" +
+                                    std::to_string(n) + "), got " + std::to_string(labels.size()));
+    const int B = std::min(t.config.batch, n);
+    ensure_order(t, n, B);
+
+    // Real batch, mapped to the generator's range [-1, 1].
+    t.real.resize(B, 784);
+    t.labels.clear();
+    for (int b = 0; b < B; ++b) {
+        const int index = t.order[static_cast<size_t>(t.cursor + b)];
+        t.real.row(b) = images.row(index).array() * 2.0f - 1.0f;
+        if (conditional) t.labels.push_back(labels[static_cast<size_t>(index)]);
+    }
+    t.cursor += B;
+    nn::Rng rng(t.config.seed ^ 0x9a11ULL, 77 + static_cast<uint64_t>(t.step));
+    t.z.resize(B, gan.config.latent);
+    nn::fill_normal(t.z, rng);
+
+    nn::ParamList g_params = models::gan_generator_params(gan);
+    nn::ParamList d_params = models::gan_discriminator_params(gan);
+    models::generator_forward(t.g_acts, t.z, t.labels, gan, /*training=*/true);
+    const nn::Matrix& fake = t.g_acts.out;  // [B, 784] in [-1, 1]
+    const float scale = 1.0f / B;
+    GanStepStats stats;
+
+    // Discriminator step: real -> real_label, fake -> 0.
+    nn::zero_grad(d_params);
+    models::discriminator_forward(t.d_acts, t.real, t.labels, gan);
+    stats.d_real = mean_sigmoid(t.d_acts.logits);
+    t.targets = nn::Matrix::Constant(B, 1, t.config.real_label);
+    stats.d_loss = nn::bce_with_logits(t.d_acts.logits, t.targets, scale, &t.dlogits);
+    models::discriminator_backward(nullptr, t.dlogits, t.real, t.labels, t.d_acts, gan);
+    models::discriminator_forward(t.d_acts, fake, t.labels, gan);
+    stats.d_fake = mean_sigmoid(t.d_acts.logits);
+    t.targets.setZero();
+    stats.d_loss += nn::bce_with_logits(t.d_acts.logits, t.targets, scale, &t.dlogits);
+    models::discriminator_backward(nullptr, t.dlogits, fake, t.labels, t.d_acts, gan);
+    nn::adam_step(t.opt_d, d_params);
+
+    // Generator step: non-saturating loss -log D(G(z)) through the updated discriminator.
+    nn::zero_grad(g_params);
+    models::discriminator_forward(t.d_acts, fake, t.labels, gan);
+    t.targets.setOnes();
+    stats.g_loss = nn::bce_with_logits(t.d_acts.logits, t.targets, scale, &t.dlogits);
+    models::discriminator_backward(&t.dfake, t.dlogits, fake, t.labels, t.d_acts, gan);
+    models::generator_backward(t.dfake, t.g_acts, gan);
+    nn::adam_step(t.opt_g, g_params);
+    nn::zero_grad(d_params);  // the G step left D gradients behind; keep them out of the next step
+
+    ++t.step;
+    stats.batch = B;
+    stats.step = t.step;
+    stats.epoch = t.epoch;
+    return stats;
+}
+
+void gan_save_checkpoint(const std::string& path, const GanTrainer& t, models::Gan& gan,
+                         std::map<std::string, std::string> meta) {
+    for (const auto& [k, v] : models::gan_metadata(gan.config)) meta[k] = v;
+    meta["trainer.step"] = std::to_string(t.step);
+    meta["trainer.epoch"] = std::to_string(t.epoch);
+    meta["trainer.cursor"] = std::to_string(t.cursor);
+    meta["trainer.batch"] = std::to_string(t.config.batch);
+    meta["trainer.seed"] = std::to_string(t.config.seed);
+    auto exact = [](float v) {  // "%.9g" round-trips a float exactly
+        char buf[32];
+        std::snprintf(buf, sizeof buf, "%.9g", v);
+        return std::string(buf);
+    };
+    meta["trainer.lr"] = exact(t.config.lr);
+    meta["trainer.beta1"] = exact(t.config.beta1);
+    meta["trainer.real_label"] = exact(t.config.real_label);
+    nn::ParamList g_params = models::gan_generator_params(gan);
+    nn::ParamList d_params = models::gan_discriminator_params(gan);
+    CheckpointTensors extra;
+    add_adam_state(extra, meta, t.opt_g, g_params, "optim_g");
+    add_adam_state(extra, meta, t.opt_d, d_params, "optim_d");
+    nn::ParamList all = g_params;
+    for (nn::Param* p : d_params.params) all.add(*p);
+    for (nn::Param* p : extra.list.params) all.add(*p);
+    io::save_safetensors(path, all, meta, io::Dtype::F32);
+}
+
+void gan_load_checkpoint(const std::string& path, GanTrainer& t, models::Gan& gan) {
+    io::SafetensorsFile file = io::read_safetensors(path);
+    const auto& meta = file.metadata;
+    if (meta.find("trainer.seed") == meta.end())
+        throw std::runtime_error(path + ": not a GAN checkpoint (no trainer.* metadata); --resume "
+                                 "needs a file written by --checkpoint, not a shipped weights file");
+    models::gan_init(gan, models::gan_config_from_metadata(meta, path), 0);
+    nn::ParamList g_params = models::gan_generator_params(gan);
+    nn::ParamList d_params = models::gan_discriminator_params(gan);
+    nn::ParamList all = g_params;
+    for (nn::Param* p : d_params.params) all.add(*p);
+    io::LoadOptions options;
+    options.allow_extra = true;  // the Adam moments
+    io::load_params(file, all, options);
+    GanTrainConfig config;
+    config.seed = std::stoull(meta.at("trainer.seed"));
+    config.batch = models::meta::require_int(meta, "trainer.batch", path, 2, 1 << 20);
+    config.lr = std::stof(meta.at("trainer.lr"));
+    config.beta1 = std::stof(meta.at("trainer.beta1"));
+    config.real_label = std::stof(meta.at("trainer.real_label"));
+    gan_trainer_init(t, config);
+    t.step = std::stoll(meta.at("trainer.step"));
+    t.epoch = std::stoll(meta.at("trainer.epoch"));
+    t.cursor = models::meta::require_int(meta, "trainer.cursor", path, 0, 1 << 30);
+    restore_adam_state(t.opt_g, g_params, file, "optim_g");
+    restore_adam_state(t.opt_d, d_params, file, "optim_d");
+}
+
+}  // namespace train

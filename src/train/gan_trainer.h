@@ -1,0 +1,67 @@
+// Step-based GAN / cGAN training (DCGAN recipe): one call = one discriminator step and one
+// generator step on one mini-batch. Works for any batch >= 2 and the tiny configs the browser
+// trains live.
+//
+// Per step (B = batch):
+//   z ~ N(0, 1) [B, L] (from an Rng keyed by (seed, step), so resume is exact); for a cGAN the
+//     fake labels are the real batch's labels (same class balance as the data);
+//   fake = G(z) in training mode (one forward, reused by both steps);
+//   D step: BCE-with-logits(D(real), real_label) + BCE(D(fake), 0), each a batch mean
+//           (one-sided label smoothing: real_label = 0.9 by default);
+//   G step: non-saturating loss BCE(D(fake), 1) through the just-updated D.
+// Adam(lr 2e-4, beta1 0.5, beta2 0.999) for both, as in DCGAN.
+#pragma once
+
+#include "models/gan.h"
+#include "nn/optim.h"
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace train {
+
+struct GanTrainConfig {
+    int batch = 64;
+    float lr = 2e-4f;         // both networks
+    float beta1 = 0.5f;
+    float real_label = 0.9f;  // one-sided label smoothing; 1 disables
+    uint64_t seed = 1;        // data order and latents
+};
+
+struct GanTrainer {
+    GanTrainConfig config;
+    nn::Adam opt_g, opt_d;
+    int64_t step = 0, epoch = 0;
+    int cursor = 0;
+    std::vector<int> order;
+    // per-step buffers
+    models::GeneratorActs g_acts;
+    models::DiscriminatorActs d_acts;
+    nn::Matrix real, z, targets, dlogits, dfake;
+    std::vector<int> labels;
+};
+
+struct GanStepStats {
+    float d_loss = 0;  // BCE(real) + BCE(fake), before the D update
+    float g_loss = 0;  // non-saturating generator loss, after the D update
+    float d_real = 0;  // mean D(x) = sigmoid(logit) on the real batch
+    float d_fake = 0;  // mean D(G(z)) before the D update
+    int batch = 0;
+    int64_t step = 0, epoch = 0;
+};
+
+void gan_trainer_init(GanTrainer& trainer, const GanTrainConfig& config);
+// images [N, 784] in [0, 1] (the training set, walked in shuffled mini-batches, reshuffled each
+// epoch from the seed); labels [N] in 0..9, required for a cGAN (may be empty for a GAN).
+GanStepStats gan_train_step(GanTrainer& trainer, models::Gan& gan, const nn::Matrix& images,
+                            const std::vector<int>& labels);
+
+// Checkpoint = generator + discriminator + both Adam states + trainer position, F32.
+void gan_save_checkpoint(const std::string& path, const GanTrainer& trainer, models::Gan& gan,
+                         std::map<std::string, std::string> extra_metadata);
+// Initialises gan (config from the file) and trainer from a checkpoint.
+void gan_load_checkpoint(const std::string& path, GanTrainer& trainer, models::Gan& gan);
+
+}  // namespace train

@@ -1,0 +1,204 @@
+// Image output: checksums against published values, float->byte rounding, grid layout, and
+// PNG files checked chunk by chunk, with the pixel data decoded back through io::inflate.
+#include "io/image_write.h"
+#include "io/checksum.h"
+#include "io/file_bytes.h"
+#include "io/inflate.h"
+
+#include <doctest/doctest.h>
+
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <limits>
+
+namespace {
+
+std::vector<uint8_t> bytes_of(const char* s) { return std::vector<uint8_t>(s, s + std::strlen(s)); }
+
+struct PngChunk {
+    std::string type;
+    std::vector<uint8_t> data;
+    uint32_t stored_crc;
+    uint32_t computed_crc;
+};
+
+// Splits a PNG into chunks after checking the signature; fails the test on a malformed layout.
+std::vector<PngChunk> png_chunks(const std::vector<uint8_t>& png) {
+    static const uint8_t signature[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1A, '\n'};
+    REQUIRE(png.size() >= 8);
+    REQUIRE(std::memcmp(png.data(), signature, 8) == 0);
+    std::vector<PngChunk> chunks;
+    size_t pos = 8;
+    while (pos < png.size()) {
+        REQUIRE(png.size() - pos >= 12);
+        const uint32_t len = io::load_u32_be(png.data() + pos);
+        REQUIRE(png.size() - pos - 12 >= len);
+        PngChunk c;
+        c.type.assign(png.begin() + ptrdiff_t(pos + 4), png.begin() + ptrdiff_t(pos + 8));
+        c.data.assign(png.begin() + ptrdiff_t(pos + 8), png.begin() + ptrdiff_t(pos + 8 + len));
+        c.stored_crc = io::load_u32_be(png.data() + pos + 8 + len);
+        c.computed_crc = io::crc32(png.data() + pos + 4, len + 4);
+        chunks.push_back(c);
+        pos += 12 + len;
+    }
+    return chunks;
+}
+
+// Decodes an 8-bit grayscale, filter-0 PNG as written by encode_png.
+io::GrayImage decode_own_png(const std::vector<uint8_t>& png) {
+    std::vector<PngChunk> chunks = png_chunks(png);
+    REQUIRE(chunks.size() >= 3);
+    REQUIRE(chunks.front().type == "IHDR");
+    REQUIRE(chunks.back().type == "IEND");
+    io::GrayImage image;
+    image.width = int(io::load_u32_be(chunks[0].data.data()));
+    image.height = int(io::load_u32_be(chunks[0].data.data() + 4));
+    std::vector<uint8_t> idat;
+    for (const PngChunk& c : chunks) {
+        CHECK(c.stored_crc == c.computed_crc);
+        if (c.type == "IDAT") idat.insert(idat.end(), c.data.begin(), c.data.end());
+    }
+    std::vector<uint8_t> raw = io::zlib_decompress(idat, "IDAT", 1 << 26);
+    REQUIRE(raw.size() == size_t(image.height) * (size_t(image.width) + 1));
+    for (int y = 0; y < image.height; ++y) {
+        const size_t row = size_t(y) * (size_t(image.width) + 1);
+        CHECK(raw[row] == 0);  // filter type None
+        image.pixels.insert(image.pixels.end(), raw.begin() + ptrdiff_t(row + 1),
+                            raw.begin() + ptrdiff_t(row + 1 + size_t(image.width)));
+    }
+    return image;
+}
+
+}  // namespace
+
+TEST_CASE("image: CRC-32 and Adler-32 match published check values") {
+    const std::vector<uint8_t> digits = bytes_of("123456789");
+    CHECK(io::crc32(digits.data(), digits.size()) == 0xCBF43926u);
+    CHECK(io::crc32(digits.data() + 4, 5, io::crc32(digits.data(), 4)) == 0xCBF43926u);  // chained
+    CHECK(io::crc32(nullptr, 0) == 0u);
+    const std::vector<uint8_t> wiki = bytes_of("Wikipedia");
+    CHECK(io::adler32(wiki.data(), wiki.size()) == 0x11E60398u);
+    CHECK(io::adler32(nullptr, 0) == 1u);
+    // Long input crosses the 5552-byte blocks where the sums are reduced.
+    std::vector<uint8_t> long_input(20000, 0xFF);
+    uint32_t a = 1, b = 0;
+    for (uint8_t byte : long_input) {
+        a = (a + byte) % 65521;
+        b = (b + a) % 65521;
+    }
+    CHECK(io::adler32(long_input.data(), long_input.size()) == ((b << 16) | a));
+}
+
+TEST_CASE("image: float_to_u8 clamps to [0, 1] and rounds x*255 to nearest") {
+    CHECK(io::float_to_u8(0.0f) == 0);
+    CHECK(io::float_to_u8(1.0f) == 255);
+    CHECK(io::float_to_u8(-0.5f) == 0);
+    CHECK(io::float_to_u8(7.0f) == 255);
+    CHECK(io::float_to_u8(std::numeric_limits<float>::quiet_NaN()) == 0);
+    CHECK(io::float_to_u8(std::numeric_limits<float>::infinity()) == 255);
+    CHECK(io::float_to_u8(0.5f) == 128);  // 127.5 rounds away from zero
+    CHECK(io::float_to_u8(1.0f / 255.0f) == 1);
+    CHECK(io::float_to_u8(0.49f / 255.0f) == 0);
+    CHECK(io::float_to_u8(0.51f / 255.0f) == 1);
+    nn::Matrix m(2, 2);
+    m << 0.0f, 1.0f, 0.2f, -3.0f;
+    CHECK(io::floats_to_u8(m) == std::vector<uint8_t>{0, 255, 51, 0});
+}
+
+TEST_CASE("image: make_grid places tiles row by row with padding") {
+    // Three 2x2 tiles filled with 10, 20, 30 in a grid of 2 columns, padding 1, background 255.
+    std::vector<uint8_t> tiles = {10, 10, 10, 10, 20, 20, 20, 20, 30, 31, 32, 33};
+    io::GrayImage grid = io::make_grid(tiles, 3, 2, 2, 2, 1, 255);
+    CHECK(grid.width == 7);   // 1 + 2 + 1 + 2 + 1
+    CHECK(grid.height == 7);  // two grid rows
+    auto at = [&](int x, int y) { return grid.pixels[size_t(y * grid.width + x)]; };
+    CHECK(at(0, 0) == 255);
+    CHECK(at(1, 1) == 10);
+    CHECK(at(2, 2) == 10);
+    CHECK(at(3, 1) == 255);
+    CHECK(at(4, 1) == 20);
+    CHECK(at(1, 4) == 30);
+    CHECK(at(2, 4) == 31);
+    CHECK(at(1, 5) == 32);
+    CHECK(at(2, 5) == 33);
+    CHECK(at(4, 4) == 255);  // the empty fourth cell
+    CHECK_THROWS_WITH_AS(io::make_grid(tiles, 4, 2, 2, 2), doctest::Contains("expected n*rows*cols = 16"),
+                         io::IoError);
+    CHECK_THROWS_AS(io::make_grid(tiles, 3, 2, 2, 0), io::IoError);
+    CHECK(io::make_grid(tiles, 3, 2, 2, 10, 0).width == 6);  // columns capped at n
+}
+
+TEST_CASE("image: PNG has a valid signature, IHDR, CRCs and decodes to the same pixels") {
+    io::GrayImage image;
+    image.width = 5;
+    image.height = 3;
+    for (int i = 0; i < 15; ++i) image.pixels.push_back(uint8_t(i * 17));
+    const std::vector<uint8_t> png = io::encode_png(image);
+    std::vector<PngChunk> chunks = png_chunks(png);
+    REQUIRE(chunks.size() == 3);
+    CHECK(chunks[0].type == "IHDR");
+    CHECK(chunks[0].data == std::vector<uint8_t>{0, 0, 0, 5, 0, 0, 0, 3, 8, 0, 0, 0, 0});
+    CHECK(chunks[2].type == "IEND");
+    CHECK(chunks[2].stored_crc == 0xAE426082u);  // the CRC every IEND chunk carries
+    io::GrayImage back = decode_own_png(png);
+    CHECK(back.width == 5);
+    CHECK(back.height == 3);
+    CHECK(back.pixels == image.pixels);
+}
+
+TEST_CASE("image: large PNG spans several stored deflate blocks") {
+    std::vector<uint8_t> tiles(size_t(200) * 28 * 28);
+    for (size_t i = 0; i < tiles.size(); ++i) tiles[i] = uint8_t((i * 7) ^ (i >> 5));
+    io::GrayImage grid = io::make_grid(tiles, 200, 28, 28, 10, 2);
+    REQUIRE(size_t(grid.width) * size_t(grid.height) > 65535 * 2);
+    io::GrayImage back = decode_own_png(io::encode_png(grid));
+    CHECK(back.pixels == grid.pixels);
+}
+
+TEST_CASE("image: encode_png and encode_pgm reject inconsistent images") {
+    io::GrayImage bad;
+    bad.width = 4;
+    bad.height = 4;
+    bad.pixels.resize(15);
+    CHECK_THROWS_WITH_AS(io::encode_png(bad), doctest::Contains("4x4 with 15 pixels"), io::IoError);
+    CHECK_THROWS_AS(io::encode_pgm(bad), io::IoError);
+}
+
+TEST_CASE("image: PGM header and pixels; files written to disk") {
+    io::GrayImage image;
+    image.width = 3;
+    image.height = 2;
+    image.pixels = {0, 1, 2, 3, 4, 255};
+    std::vector<uint8_t> pgm = io::encode_pgm(image);
+    const std::string header = "P5\n3 2\n255\n";
+    REQUIRE(pgm.size() == header.size() + 6);
+    CHECK(std::string(pgm.begin(), pgm.begin() + ptrdiff_t(header.size())) == header);
+    CHECK(pgm.back() == 255);
+
+    io::write_png("genlab-test-tmp-image.png", image);
+    io::write_pgm("genlab-test-tmp-image.pgm", image);
+    io::write_raw_bin("genlab-test-tmp-image.bin", image.pixels);
+    CHECK(io::read_file_bytes("genlab-test-tmp-image.png") == io::encode_png(image));
+    CHECK(io::read_file_bytes("genlab-test-tmp-image.pgm") == pgm);
+    CHECK(io::read_file_bytes("genlab-test-tmp-image.bin") == image.pixels);
+    std::remove("genlab-test-tmp-image.png");
+    std::remove("genlab-test-tmp-image.pgm");
+    std::remove("genlab-test-tmp-image.bin");
+}
+
+TEST_CASE("image: zlib decoder reads a fixed-Huffman stream and checks Adler-32") {
+    // zlib.compress(b"hello") from CPython.
+    std::vector<uint8_t> hello = {0x78, 0x9c, 0xcb, 0x48, 0xcd, 0xc9, 0xc9, 0x07, 0x00, 0x06, 0x2c, 0x02, 0x15};
+    CHECK(io::zlib_decompress(hello, "hello.z", 100) == bytes_of("hello"));
+    std::vector<uint8_t> bad_sum = hello;
+    bad_sum.back() ^= 1;
+    CHECK_THROWS_WITH_AS(io::zlib_decompress(bad_sum, "hello.z", 100), doctest::Contains("Adler-32 mismatch"),
+                         io::IoError);
+    CHECK_THROWS_WITH_AS(io::zlib_decompress(hello, "hello.z", 3), doctest::Contains("limit of 3 bytes"),
+                         io::IoError);
+    std::vector<uint8_t> bad_header = hello;
+    bad_header[1] = 0x9d;
+    CHECK_THROWS_WITH_AS(io::zlib_decompress(bad_header, "hello.z", 100), doctest::Contains("not a zlib stream"),
+                         io::IoError);
+}
