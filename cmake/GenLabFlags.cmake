@@ -13,7 +13,10 @@ if(EMSCRIPTEN)
   set(CMAKE_C_FLAGS_RELEASE "-O3 -DNDEBUG")
   set(CMAKE_CXX_FLAGS_RELEASE "-O3 -DNDEBUG")
   add_compile_options(-msimd128)
-  add_link_options(-O3)
+  # Errors are exceptions (bad weights, bad input); Debian's emcc disables catching by default,
+  # which would turn every clear error message into an abort.
+  add_compile_options(-fexceptions)
+  add_link_options(-O3 -fexceptions)
   if(GENLAB_SANITIZE)
     message(WARNING "GENLAB_SANITIZE is native only; ignored for the wasm build")
   endif()

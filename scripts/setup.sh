@@ -67,9 +67,33 @@ cmake --build build/wasm -j "$JOBS" -- --no-print-directory 2>&1 | quiet_build \
     || { echo "setup: wasm build failed" >&2; exit 1; }
 
 # --- 5. the site ---------------------------------------------------------------------------------
-rm -rf build/site.tmp && mkdir -p build/site.tmp
+# The first 1000 MNIST test digits for the morph and latent-map panels (generated, never committed).
+if [ ! -s build/data/mnist-test-1000.bin ]; then
+    step "exporting build/data/mnist-test-1000.bin"
+    mkdir -p build/data
+    build/native/genlab export-subset --split test --count 1000 --out build/data/mnist-test-1000.bin
+fi
+# In-browser training data (Train panel, fetched on demand): 6,000 MNIST training digits
+# (4.7 MB, ~1 MB gzip) and ~200 KB of the cleaned Jargon File for the char-RNN.
+if [ ! -s build/data/mnist-train-subset.bin ]; then
+    step "exporting build/data/mnist-train-subset.bin"
+    mkdir -p build/data
+    build/native/genlab export-subset --split train --count 6000 --out build/data/mnist-train-subset.bin
+fi
+if [ ! -s build/data/corpus-excerpt.txt ]; then
+    step "exporting build/data/corpus-excerpt.txt"
+    mkdir -p build/data
+    build/native/genlab export-corpus --bytes 200000 --out build/data/corpus-excerpt.txt
+fi
+rm -rf build/site.tmp && mkdir -p build/site.tmp/data
 cp -R web/. build/site.tmp/
 cp build/wasm/genlab_app.js build/wasm/genlab_app.wasm build/site.tmp/
+cp build/data/mnist-test-1000.bin build/data/mnist-train-subset.bin build/data/corpus-excerpt.txt \
+    build/site.tmp/data/
 [ -d weights ] && cp -R weights build/site.tmp/weights
+# Until the trained weights ship their manifest, describe the copies (sha256 for the page's cache).
+if [ -d build/site.tmp/weights ] && [ ! -f build/site.tmp/weights/manifest.json ]; then
+    build/native/genlab manifest build/site.tmp/weights >/dev/null
+fi
 rm -rf build/site && mv build/site.tmp build/site
 step "done: native build in build/native, wasm build in build/wasm, site in build/site"

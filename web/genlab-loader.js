@@ -59,9 +59,35 @@
       return {};  // exports arrive asynchronously through successCallback
     },
     onRuntimeInitialized() {
+      const M = window.Module;
+      const call = (name, types, args) => {
+        const out = JSON.parse(M.ccall(name, 'string', types, args));
+        if (out && out.error) throw new Error(out.error);
+        return out;
+      };
       window.genlab = {
-        ready: () => window.Module._genlab_ready() === 1,
-        module: window.Module,
+        ready: () => M._genlab_ready() === 1,
+        // {"panel": id, "panels": [...], "weights": {...}, "state": {...active panel...}}
+        state: () => call('genlab_state', [], []),
+        // Switches panel with {"panel": "gan"}; other fields go to the active panel.
+        set: (obj) => call('genlab_set', ['string'], [JSON.stringify(obj || {})]),
+        query: (panel, obj) => call('genlab_query', ['string', 'string'], [panel, JSON.stringify(obj || {})]),
+        // GAN pixels for a seed: Uint8Array of n*784 (0 = background, 255 = ink), or null while
+        // the weights load.
+        samplePixels: ({ n = 16, seed = 1, conditional = false, digit = -1 } = {}) => {
+          const previous = window.genlab.state().panel;
+          call('genlab_set', ['string'], [JSON.stringify({ panel: 'gan', n, seed, conditional, class: digit })]);
+          try {
+            const out = window.genlab.query('gan', { op: 'pixels' });
+            return Uint8Array.from(out.pixels);
+          } catch (err) {
+            return null;
+          } finally {
+            if (previous && previous !== 'gan') call('genlab_set', ['string'], [JSON.stringify({ panel: previous })]);
+          }
+        },
+        clearWeightsCache: () => window.GenlabWeights.clearCache(),
+        module: M,
       };
       loaderEl.classList.add('hidden');
     },

@@ -1,18 +1,27 @@
-// GenLab browser app (minimal shell): SDL2 window + WebGL2 context + Dear ImGui, one window
-// "GenLab" with a line of text and the frame rate. The real app replaces the body of
-// draw_ui(); the loop structure follows ImGui's example_sdl2_opengl3.
+// GenLab browser app: SDL2 window + WebGL2 context + Dear ImGui; one full-window ImGui window
+// with a tab per registered panel (app.h) and a status line. The loop structure follows
+// ImGui's example_sdl2_opengl3; the web build hands frame() to emscripten_set_main_loop.
 //
-// JS door: genlab_ready() returns 1 once a frame has been rendered (web/index.html exposes it
-// as window.genlab.ready()).
+// [SECTION] Frame budget — every panel's tick(budget_ms) runs each frame, budgets shrink as
+//                          the frame fills so the whole frame stays within ~16 ms
+// [SECTION] UI           — header, tab bar, active panel, status line
+// [SECTION] main         — SDL/GL/ImGui setup, HiDPI font, touch
 #include <SDL.h>
 #include <SDL_opengles2.h>
 #include <emscripten/emscripten.h>
+
+#include "app/app.h"
+#include "app/app_internal.h"
 
 #include "imgui.h"
 #include "imgui_impl_opengl3.h"
 #include "imgui_impl_sdl.h"
 
+#include <algorithm>
+#include <chrono>
+#include <cmath>
 #include <cstdio>
+#include <string>
 
 namespace {
 
@@ -20,20 +29,101 @@ struct App {
     SDL_Window* window = nullptr;
     SDL_GLContext gl = nullptr;
     bool first_frame_done = false;
+    float font_scale = 1.0f;  // devicePixelRatio the font atlas was built for
+    double cpu_ms = 0.0;      // smoothed time our frame() takes (UI + ticks + GL submit)
 };
 
 App g_app;
 
+using Clock = std::chrono::steady_clock;
+
+double ms_since(Clock::time_point t0) {
+    return std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
+}
+
+// ---------------------------------------------------------------------------------------------
+// [SECTION] Frame budget
+
+constexpr double kFrameBudgetMs = 16.0;
+constexpr double kRenderReserveMs = 4.0;  // ImGui render + GL submit + browser compositing
+
+void tick_panels(Clock::time_point frame_start) {
+    app::Panel* visible = app::active_panel();
+    // The visible panel goes first so its animation/streaming gets the larger share.
+    auto tick = [&](app::Panel* p) {
+        const double left = kFrameBudgetMs - kRenderReserveMs - ms_since(frame_start);
+        p->tick(std::max(1.0, left));
+    };
+    if (visible) tick(visible);
+    for (auto& p : app::panels())
+        if (p.get() != visible) tick(p.get());
+}
+
+// ---------------------------------------------------------------------------------------------
+// [SECTION] UI
+
+void draw_status_line() {
+    const ImGuiIO& io = ImGui::GetIO();
+    int loading = 0, failed = 0;
+    const nlohmann::json weights = app::weights_state();
+    for (const auto& slot : weights) {
+        if (slot["status"] == "loading") ++loading;
+        if (slot["status"] == "failed") ++failed;
+    }
+    ImGui::Separator();
+    ImGui::TextDisabled("%.0f fps  %.1f ms/frame (app %.1f ms)", io.Framerate,
+                        1000.0f / std::max(io.Framerate, 1.0f), g_app.cpu_ms);
+    ImGui::SameLine();
+    if (loading) ImGui::TextDisabled("  |  downloading %d weights file%s", loading, loading > 1 ? "s" : "");
+    else ImGui::TextDisabled("  |  all models run in your browser (C++ -> WebAssembly)");
+    if (failed) {
+        ImGui::SameLine();
+        ImGui::TextColored(ImVec4(1.0f, 0.55f, 0.5f, 1.0f), "  |  %d file%s failed to load", failed,
+                           failed > 1 ? "s" : "");
+    }
+}
+
 void draw_ui() {
-    ImGui::SetNextWindowPos(ImVec2(20, 20), ImGuiCond_FirstUseEver);
-    ImGui::Begin("GenLab");
-    ImGui::TextUnformatted("Generative models in the browser: GAN, VAE, char-RNN.");
-    ImGui::Text("%.1f FPS (%.2f ms/frame)", ImGui::GetIO().Framerate,
-                1000.0f / ImGui::GetIO().Framerate);
+    const ImGuiViewport* vp = ImGui::GetMainViewport();
+    ImGui::SetNextWindowPos(vp->WorkPos);
+    ImGui::SetNextWindowSize(vp->WorkSize);
+    const ImGuiWindowFlags flags = ImGuiWindowFlags_NoDecoration | ImGuiWindowFlags_NoMove |
+                                   ImGuiWindowFlags_NoResize | ImGuiWindowFlags_NoSavedSettings |
+                                   ImGuiWindowFlags_NoBringToFrontOnFocus;
+    ImGui::PushStyleVar(ImGuiStyleVar_WindowRounding, 0.0f);
+    ImGui::PushStyleVar(ImGuiStyleVar_WindowBorderSize, 0.0f);
+    ImGui::Begin("GenLab", nullptr, flags);
+    ImGui::PopStyleVar(2);
+
+    ImGui::TextColored(ImVec4(0.55f, 0.75f, 1.0f, 1.0f), "GenLab");
+    ImGui::SameLine();
+    ImGui::TextDisabled("generative models in your browser");
+
+    const std::string switch_to = app::take_tab_switch();
+    const float status_height = ImGui::GetFrameHeightWithSpacing() + ImGui::GetStyle().ItemSpacing.y;
+    if (ImGui::BeginTabBar("panels", ImGuiTabBarFlags_FittingPolicyScroll)) {
+        for (auto& panel : app::panels()) {
+            const ImGuiTabItemFlags tab_flags =
+                switch_to == panel->id() ? ImGuiTabItemFlags_SetSelected : ImGuiTabItemFlags_None;
+            if (ImGui::BeginTabItem(panel->title(), nullptr, tab_flags)) {
+                if (switch_to.empty() || switch_to == panel->id()) app::note_active_panel(panel->id());
+                ImGui::BeginChild("panel", ImVec2(0, -status_height), false);
+                ImGui::PushID(panel->id());
+                panel->draw();
+                ImGui::PopID();
+                ImGui::EndChild();
+                ImGui::EndTabItem();
+            }
+        }
+        ImGui::EndTabBar();
+    }
+    ImGui::SetCursorPosY(ImGui::GetWindowHeight() - status_height - ImGui::GetStyle().WindowPadding.y + 4);
+    draw_status_line();
     ImGui::End();
 }
 
 void frame() {
+    const Clock::time_point frame_start = Clock::now();
     SDL_Event event;
     while (SDL_PollEvent(&event)) ImGui_ImplSDL2_ProcessEvent(&event);
 
@@ -41,6 +131,7 @@ void frame() {
     ImGui_ImplSDL2_NewFrame();  // reads window and drawable size: HiDPI scale comes from here
     ImGui::NewFrame();
     draw_ui();
+    tick_panels(frame_start);
     ImGui::Render();
 
     int width = 0, height = 0;
@@ -51,13 +142,55 @@ void frame() {
     ImGui_ImplOpenGL3_RenderDrawData(ImGui::GetDrawData());
     SDL_GL_SwapWindow(g_app.window);
     g_app.first_frame_done = true;
+    g_app.cpu_ms = 0.9 * g_app.cpu_ms + 0.1 * ms_since(frame_start);
+}
+
+void setup_style(float dpr) {
+    ImGui::StyleColorsDark();
+    ImGuiStyle& style = ImGui::GetStyle();
+    style.WindowPadding = ImVec2(14, 10);
+    style.FramePadding = ImVec2(8, 5);
+    style.ItemSpacing = ImVec2(10, 7);
+    style.ItemInnerSpacing = ImVec2(6, 5);
+    style.FrameRounding = 4.0f;
+    style.GrabRounding = 4.0f;
+    style.TabRounding = 5.0f;
+    style.ChildRounding = 4.0f;
+    style.ScrollbarSize = 14.0f;
+    style.GrabMinSize = 12.0f;
+    ImVec4* c = style.Colors;
+    c[ImGuiCol_WindowBg] = ImVec4(0.09f, 0.10f, 0.12f, 1.0f);
+    c[ImGuiCol_ChildBg] = ImVec4(0.0f, 0.0f, 0.0f, 0.0f);
+    c[ImGuiCol_FrameBg] = ImVec4(0.16f, 0.18f, 0.22f, 1.0f);
+    c[ImGuiCol_Tab] = ImVec4(0.14f, 0.16f, 0.20f, 1.0f);
+    c[ImGuiCol_TabActive] = ImVec4(0.22f, 0.36f, 0.58f, 1.0f);
+    c[ImGuiCol_TabHovered] = ImVec4(0.28f, 0.45f, 0.70f, 1.0f);
+
+    // One font atlas rasterised at devicePixelRatio; ImGui works in CSS pixels
+    // (DisplayFramebufferScale = drawable / window size), so the glyphs map 1:1 to device pixels.
+    ImGuiIO& io = ImGui::GetIO();
+    ImFontConfig config;
+    config.SizePixels = std::round(13.0f * dpr);
+    config.OversampleH = config.OversampleV = 1;
+    config.PixelSnapH = true;
+    io.Fonts->AddFontDefault(&config);
+    io.FontGlobalScale = 1.0f / dpr;
+    g_app.font_scale = dpr;
 }
 
 }  // namespace
 
+double app::frame_cpu_ms() { return g_app.cpu_ms; }
+
 extern "C" EMSCRIPTEN_KEEPALIVE int genlab_ready() { return g_app.first_frame_done ? 1 : 0; }
 
+// ---------------------------------------------------------------------------------------------
+// [SECTION] main
+
 int main(int, char**) {
+    // Touch: SDL turns touches into mouse events (SDL_TOUCH_MOUSEID), which ImGui's SDL backend
+    // reads like a mouse; a finger drag on a slider or the drawing pad behaves like a mouse drag.
+    SDL_SetHint(SDL_HINT_TOUCH_MOUSE_EVENTS, "1");
     if (SDL_Init(SDL_INIT_VIDEO | SDL_INIT_TIMER) != 0) {
         std::fprintf(stderr, "SDL_Init failed: %s\n", SDL_GetError());
         return 1;
@@ -91,10 +224,12 @@ int main(int, char**) {
     ImGui::CreateContext();
     ImGuiIO& io = ImGui::GetIO();
     io.IniFilename = nullptr;  // no imgui.ini in the browser
-    ImGui::StyleColorsDark();
+    const double dpr = emscripten_get_device_pixel_ratio();
+    setup_style(static_cast<float>(std::clamp(dpr, 1.0, 4.0)));
     ImGui_ImplSDL2_InitForOpenGL(g_app.window, g_app.gl);
     ImGui_ImplOpenGL3_Init("#version 300 es");
 
+    app::panels();  // build the registered panels before the first frame
     emscripten_set_main_loop(frame, 0, true);  // 0: browser's frame rate; never returns
     return 0;
 }

@@ -1,0 +1,46 @@
+// App-core internals shared by main.cpp, bridge.cpp and the panels of app-core: data files
+// (non-weights downloads), the hand-off callbacks bridge.cpp forwards from JS, tab switching.
+#pragma once
+
+#include "app/app.h"
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace app {
+
+// A downloaded non-weights file (data/<file>, e.g. the MNIST test subset), same life cycle as
+// a WeightsSlot but the bytes are not parsed.
+struct DataSlot {
+    std::string file;
+    WeightsStatus status = WeightsStatus::Idle;
+    double progress = 0.0;
+    std::string error;
+    std::vector<uint8_t> bytes;
+    int generation = 0;
+};
+DataSlot& request_data(const std::string& file);
+void retry_data(const std::string& file);
+bool data_gate(DataSlot& slot, const char* what);
+
+// JS -> C++ hand-offs (bridge.cpp).
+void on_weights_progress(const std::string& file, double fraction);
+void on_weights_loaded(const std::string& file, std::vector<uint8_t> bytes);
+void on_weights_failed(const std::string& file, const std::string& message);
+void on_data_progress(const std::string& file, double fraction);
+void on_data_loaded(const std::string& file, std::vector<uint8_t> bytes);
+void on_data_failed(const std::string& file, const std::string& message);
+nlohmann::json weights_state();  // {"gan.safetensors": {"status", "progress", "error"}, ...}
+
+// The tab bar (main.cpp) reports the tab the user selected; set_active_panel() asks the tab
+// bar to select a tab on the next frame.
+void note_active_panel(const std::string& id);
+void request_tab_switch(const std::string& id);
+std::string take_tab_switch();  // "" when none pending
+
+// Smoothed CPU time of one frame (UI, panel ticks, GL submit) in ms, for the status line and
+// genlab.state().frame_ms.
+double frame_cpu_ms();
+
+}  // namespace app

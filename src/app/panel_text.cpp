@@ -1,0 +1,490 @@
+// Panel 5, "Text": a char-RNN (LSTM or GRU) writes text after a prime, streamed a few
+// characters per frame inside the tick budget, with live bars of the next-character
+// distribution at T = 1 and at the chosen temperature.
+//
+// [SECTION] Model     — weights slot per cell, loading, failure messages
+// [SECTION] Generate  — the same sampling loop as models::generate_text, split across frames,
+//                       so a seed gives the text the CLI gives (`genlab sample rnn --seed S`)
+// [SECTION] UI        — controls, output, distribution bars, copy
+// [SECTION] State     — window.genlab state()/set()/query()
+#include "app/app.h"
+#include "models/char_rnn.h"
+#include "nn/rng.h"
+
+#include <emscripten/emscripten.h>
+
+#include "imgui.h"
+
+#include <algorithm>
+#include <array>
+#include <map>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <numeric>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace {
+
+// Copies to the system clipboard from JS: SDL's clipboard in the browser stays inside the page.
+// navigator.clipboard needs a secure context and a user gesture; any refusal is ignored
+// (the text is also on ImGui's clipboard).
+EM_JS(void, genlab_copy_to_system_clipboard, (const char* text), {
+    try {
+        const s = UTF8ToString(text);
+        if (navigator.clipboard && navigator.clipboard.writeText)
+            navigator.clipboard.writeText(s).catch(function () {});
+    } catch (e) {
+    }
+});
+
+double now_ms() {
+    using namespace std::chrono;
+    return duration<double, std::milli>(steady_clock::now().time_since_epoch()).count();
+}
+
+// Entropy in bits of a distribution.
+double entropy_bits(const std::vector<float>& probs) {
+    double h = 0;
+    for (float p : probs)
+        if (p > 0) h -= double(p) * std::log2(double(p));
+    return h;
+}
+
+// A character as shown in the bars: visible glyph, or a name for whitespace.
+std::string char_label(char c) {
+    if (c == '\n') return "\\n";
+    if (c == ' ') return "' '";
+    return std::string(1, c);
+}
+
+constexpr int kMaxPrimeBytes = 2048;
+constexpr int kMaxLength = 20000;
+constexpr int kBars = 20;
+
+class TextPanel : public app::Panel {
+public:
+    const char* id() const override { return "text"; }
+    const char* title() const override { return "Text"; }
+
+    TextPanel() { std::snprintf(prime_, sizeof prime_, "%s", ":hacker: n.\n\n"); }
+
+    void draw() override;
+    void tick(double budget_ms) override;
+    nlohmann::json state() const override;
+    void set_state(const nlohmann::json& state) override;
+    nlohmann::json query(const nlohmann::json& request) override;
+
+private:
+    // [SECTION] Model
+    std::string weights_file() const {
+        return cell_ == "gru" ? "char_gru.safetensors" : "char_lstm.safetensors";
+    }
+    models::CharRnn* model();  // nullptr until the current cell's weights are loaded
+
+    // [SECTION] Generate
+    bool start_generation();   // false (and error_ set) when the model is not ready
+    void generate_some(int max_chars, double deadline_ms);
+    void stop_generation() { generating_ = false; }
+    void update_distribution();
+
+    // settings
+    std::string cell_ = "lstm";
+    char prime_[kMaxPrimeBytes + 1] = {};
+    float temperature_ = 0.8f;
+    int top_k_ = 0;
+    int length_ = 400;
+    int seed_ = 1;
+    int chars_per_frame_ = 4;
+
+    // model per cell
+    models::CharRnn models_[2];
+    int loaded_generation_[2] = {-1, -1};
+    bool wanted_ = false;  // weights asked for (panel shown, or a JS call)
+    std::string error_;
+
+    // generation
+    bool generating_ = false;
+    std::string generated_;
+    std::string generated_prime_;  // the prime the current text continues
+    int remaining_ = 0;
+    models::CharRnnState rnn_state_;
+    nn::RowVector logits_;         // next-character logits after the last character fed
+    nn::Rng rng_;
+    const models::CharRnn* gen_model_ = nullptr;
+    double chars_per_second_ = 0;
+    double gen_started_ms_ = 0;
+
+    // distribution shown in the bars (recomputed from logits_ every frame: cheap, V < 100)
+    std::vector<float> probs_raw_, probs_temp_;
+    std::vector<int> bar_ids_;
+    bool auto_scroll_ = true;
+
+    // Screen rectangles of the main controls (ImGui units = CSS pixels of the canvas), so e2e
+    // tests click the real widgets.
+    std::map<std::string, std::array<float, 4>> widgets_;
+    void note_widget(const char* name) {
+        const ImVec2 a = ImGui::GetItemRectMin(), b = ImGui::GetItemRectMax();
+        widgets_[name] = {a.x, a.y, b.x - a.x, b.y - a.y};
+    }
+};
+
+// ---------------------------------------------------------------------------------------------
+// [SECTION] Model
+
+models::CharRnn* TextPanel::model() {
+    wanted_ = true;
+    const int index = cell_ == "gru" ? 1 : 0;
+    app::WeightsSlot& slot = app::request_weights(weights_file());
+    if (slot.status != app::WeightsStatus::Ready || !slot.data) return nullptr;
+    if (loaded_generation_[index] != slot.generation) {
+        try {
+            models::CharRnn loaded;
+            models::load_char_rnn(loaded, *slot.data);
+            if (loaded.config.cell != cell_)
+                throw std::invalid_argument(slot.data->source + ": a " + loaded.config.cell +
+                                            " char-RNN, expected " + cell_);
+            if (generating_ && gen_model_ == &models_[index]) generating_ = false;
+            models_[index] = std::move(loaded);
+            loaded_generation_[index] = slot.generation;
+            logits_.resize(0);
+        } catch (const std::exception& e) {
+            loaded_generation_[index] = -1;
+            app::fail_weights(weights_file(), e.what());
+            return nullptr;
+        }
+    }
+    return &models_[index];
+}
+
+// ---------------------------------------------------------------------------------------------
+// [SECTION] Generate
+
+bool TextPanel::start_generation() {
+    models::CharRnn* m = model();
+    if (!m) {
+        error_ = "the " + cell_ + " weights are not loaded yet (weights/" + weights_file() + ")";
+        return false;
+    }
+    error_.clear();
+    gen_model_ = m;
+    generated_prime_ = prime_;
+    generated_.clear();
+    // Exactly models::generate_text, one character at a time.
+    models::char_rnn_reset(rnn_state_, *m);
+    logits_ = models::char_rnn_prime(rnn_state_, generated_prime_, *m);
+    if (logits_.size() == 0) models::char_rnn_step(logits_, m->vocab.id_of('\n'), rnn_state_, *m);
+    rng_ = nn::Rng(uint64_t(uint32_t(seed_)));
+    remaining_ = length_;
+    generating_ = remaining_ > 0;
+    gen_started_ms_ = now_ms();
+    update_distribution();
+    return true;
+}
+
+void TextPanel::generate_some(int max_chars, double deadline_ms) {
+    std::vector<float> probs;
+    for (int n = 0; generating_ && n < max_chars; ++n) {
+        if (n > 0 && now_ms() > deadline_ms) break;
+        models::next_char_distribution(probs, logits_, temperature_, top_k_);
+        const int id = models::sample_char(probs, rng_);
+        generated_.push_back(gen_model_->vocab.chars[size_t(id)]);
+        --remaining_;
+        if (remaining_ > 0) {
+            models::char_rnn_step(logits_, id, rnn_state_, *gen_model_);
+        } else {
+            generating_ = false;
+        }
+    }
+    const double seconds = (now_ms() - gen_started_ms_) / 1000.0;
+    if (seconds > 0) chars_per_second_ = double(generated_.size()) / seconds;
+}
+
+void TextPanel::update_distribution() {
+    if (logits_.size() == 0) {
+        probs_raw_.clear();
+        probs_temp_.clear();
+        bar_ids_.clear();
+        return;
+    }
+    models::next_char_distribution(probs_raw_, logits_, 1.0f, 0);
+    models::next_char_distribution(probs_temp_, logits_, temperature_, top_k_);
+    bar_ids_.resize(probs_raw_.size());
+    std::iota(bar_ids_.begin(), bar_ids_.end(), 0);
+    std::stable_sort(bar_ids_.begin(), bar_ids_.end(),
+                     [&](int a, int b) { return probs_raw_[size_t(a)] > probs_raw_[size_t(b)]; });
+    if (int(bar_ids_.size()) > kBars) bar_ids_.resize(kBars);
+}
+
+void TextPanel::tick(double budget_ms) {
+    if (!wanted_) return;
+    if (generating_) {
+        if (!gen_model_ || gen_model_ != model()) {
+            generating_ = false;
+            return;
+        }
+        const double start = now_ms();
+        generate_some(chars_per_frame_, start + std::max(1.0, budget_ms));
+        update_distribution();
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// [SECTION] UI
+
+void TextPanel::draw() {
+    ImGui::TextWrapped("A character-level RNN trained on the Jargon File writes text after your "
+                       "prime, one character at a time, sampled from its next-character "
+                       "distribution reshaped by the temperature.");
+    ImGui::Separator();
+
+    // Controls (left) and the distribution (right).
+    const float left_width = std::max(320.0f, ImGui::GetContentRegionAvail().x * 0.55f);
+    ImGui::BeginChild("text_controls", ImVec2(left_width, 0), false);
+
+    int cell_index = cell_ == "gru" ? 1 : 0;
+    ImGui::TextUnformatted("Cell");
+    ImGui::SameLine();
+    bool cell_changed = ImGui::RadioButton("LSTM", &cell_index, 0);
+    ImGui::SameLine();
+    cell_changed |= ImGui::RadioButton("GRU", &cell_index, 1);
+    if (cell_changed) {
+        cell_ = cell_index == 1 ? "gru" : "lstm";
+        generating_ = false;
+        logits_.resize(0);
+    }
+    app::WeightsSlot& slot = app::request_weights(weights_file());
+    wanted_ = true;
+    const bool ready = app::weights_gate(slot, cell_ == "gru" ? "GRU char-RNN" : "LSTM char-RNN");
+    models::CharRnn* m = ready ? model() : nullptr;
+    if (m)
+        ImGui::TextDisabled("%s: %d-layer %s, hidden %d, %d characters", weights_file().c_str(),
+                            m->config.layers, m->config.cell.c_str(), m->config.hidden,
+                            m->vocab.size());
+
+    ImGui::TextUnformatted("Prime (any text; characters the model never saw are mapped)");
+    ImGui::InputTextMultiline("##prime", prime_, sizeof prime_,
+                              ImVec2(-1, ImGui::GetTextLineHeight() * 3.5f));
+    note_widget("prime");
+    ImGui::SetNextItemWidth(200);
+    ImGui::SliderFloat("temperature (0 = greedy)", &temperature_, 0.0f, 2.0f, "%.2f");
+    note_widget("temperature");
+    ImGui::SetNextItemWidth(200);
+    ImGui::SliderInt("top-k (0 = all)", &top_k_, 0, 50);
+    ImGui::SetNextItemWidth(200);
+    ImGui::SliderInt("length", &length_, 1, 2000);
+    ImGui::SetNextItemWidth(200);
+    ImGui::InputInt("seed", &seed_);
+    ImGui::SetNextItemWidth(200);
+    ImGui::SliderInt("characters per frame", &chars_per_frame_, 1, 64);
+
+    ImGui::BeginDisabled(!m);
+    if (!generating_) {
+        if (ImGui::Button("Generate", ImVec2(120, 0))) start_generation();
+    } else {
+        if (ImGui::Button("Stop", ImVec2(120, 0))) stop_generation();
+    }
+    note_widget("generate");
+    ImGui::EndDisabled();
+    ImGui::SameLine();
+    ImGui::BeginDisabled(generated_.empty());
+    if (ImGui::Button("Copy", ImVec2(80, 0))) {
+        const std::string all = generated_prime_ + generated_;
+        ImGui::SetClipboardText(all.c_str());
+        genlab_copy_to_system_clipboard(all.c_str());
+    }
+    note_widget("copy");
+    ImGui::EndDisabled();
+    ImGui::SameLine();
+    if (generating_)
+        ImGui::Text("generating %d / %d  (%.0f chars/s)", int(generated_.size()), length_,
+                    chars_per_second_);
+    else if (!generated_.empty())
+        ImGui::Text("%d characters", int(generated_.size()));
+    if (!error_.empty()) ImGui::TextColored(ImVec4(1.0f, 0.55f, 0.5f, 1.0f), "%s", error_.c_str());
+
+    ImGui::Checkbox("follow output", &auto_scroll_);
+    ImGui::BeginChild("text_output", ImVec2(0, 0), true);
+    ImGui::PushTextWrapPos(0.0f);
+    if (!generated_prime_.empty() || !generated_.empty()) {
+        ImGui::PushStyleColor(ImGuiCol_Text, ImVec4(0.55f, 0.75f, 1.0f, 1.0f));
+        // The prime as the model read it (normalized: what it conditions on).
+        const std::string shown_prime = io::normalize_text(generated_prime_);
+        ImGui::TextUnformatted(shown_prime.c_str());
+        ImGui::PopStyleColor();
+        ImGui::TextUnformatted(generated_.c_str());
+    } else {
+        ImGui::TextDisabled("Press Generate.");
+    }
+    ImGui::PopTextWrapPos();
+    if (generating_ && auto_scroll_) ImGui::SetScrollHereY(1.0f);
+    ImGui::EndChild();
+    ImGui::EndChild();
+
+    ImGui::SameLine();
+    ImGui::BeginChild("text_distribution", ImVec2(0, 0), true);
+    update_distribution();
+    ImGui::TextUnformatted("Next-character distribution");
+    if (bar_ids_.empty()) {
+        ImGui::TextDisabled("(appears once text is generated)");
+    } else {
+        ImGui::Text("entropy: raw %.2f bits, at T=%.2f %.2f bits", entropy_bits(probs_raw_),
+                    temperature_, entropy_bits(probs_temp_));
+        const ImU32 raw_color = IM_COL32(120, 130, 150, 255);
+        const ImU32 temp_color = IM_COL32(90, 170, 255, 255);
+        ImDrawList* dl = ImGui::GetWindowDrawList();
+        ImVec2 p = ImGui::GetCursorScreenPos();
+        dl->AddRectFilled(p, ImVec2(p.x + 10, p.y + 10), raw_color);
+        ImGui::Dummy(ImVec2(12, 10));
+        ImGui::SameLine();
+        ImGui::TextUnformatted("raw (T=1)");
+        ImGui::SameLine();
+        p = ImGui::GetCursorScreenPos();
+        dl->AddRectFilled(ImVec2(p.x, p.y + 2), ImVec2(p.x + 10, p.y + 12), temp_color);
+        ImGui::Dummy(ImVec2(12, 10));
+        ImGui::SameLine();
+        ImGui::Text("at temperature %.2f%s", temperature_, top_k_ > 0 ? " + top-k" : "");
+
+        const float label_w = ImGui::CalcTextSize("'\\n'").x + 8;
+        const float bar_h = std::max(6.0f, ImGui::GetTextLineHeight() * 0.5f);
+        for (int id : bar_ids_) {
+            const char c = (gen_model_ ? gen_model_ : &models_[cell_ == "gru" ? 1 : 0])
+                               ->vocab.chars[size_t(id)];
+            const float raw = probs_raw_[size_t(id)], at_t = probs_temp_[size_t(id)];
+            ImGui::TextUnformatted(char_label(c).c_str());
+            ImGui::SameLine(label_w);
+            const ImVec2 origin = ImGui::GetCursorScreenPos();
+            const float width = std::max(40.0f, ImGui::GetContentRegionAvail().x - 60);
+            dl->AddRectFilled(origin, ImVec2(origin.x + width * raw, origin.y + bar_h), raw_color);
+            dl->AddRectFilled(ImVec2(origin.x, origin.y + bar_h),
+                              ImVec2(origin.x + width * at_t, origin.y + 2 * bar_h), temp_color);
+            ImGui::Dummy(ImVec2(width, 2 * bar_h));
+            ImGui::SameLine();
+            ImGui::Text("%.2f", at_t);
+        }
+    }
+    ImGui::EndChild();
+}
+
+// ---------------------------------------------------------------------------------------------
+// [SECTION] State
+
+nlohmann::json TextPanel::state() const {
+    nlohmann::json s = {
+        {"cell", cell_},
+        {"prime", std::string(prime_)},
+        {"temperature", temperature_},
+        {"top_k", top_k_},
+        {"length", length_},
+        {"seed", seed_},
+        {"chars_per_frame", chars_per_frame_},
+        {"generated", generated_},
+        {"generating", generating_},
+        {"chars_per_second", chars_per_second_},
+    };
+    if (!error_.empty()) s["error"] = error_;
+    nlohmann::json widgets = nlohmann::json::object();
+    for (const auto& [name, r] : widgets_) widgets[name] = {r[0], r[1], r[2], r[3]};
+    s["widgets"] = widgets;
+    if (!bar_ids_.empty()) {
+        // Recomputed from the stored logits with the current settings, so a set() of the
+        // temperature shows at once (the bars do the same every frame).
+        std::vector<float> raw, at_t;
+        models::next_char_distribution(raw, logits_, 1.0f, 0);
+        models::next_char_distribution(at_t, logits_, temperature_, top_k_);
+        const models::CharRnn& m = gen_model_ ? *gen_model_ : models_[cell_ == "gru" ? 1 : 0];
+        nlohmann::json bars = nlohmann::json::array();
+        for (int id : bar_ids_)
+            bars.push_back({{"char", std::string(1, m.vocab.chars[size_t(id)])},
+                            {"raw", raw[size_t(id)]},
+                            {"p", at_t[size_t(id)]}});
+        s["distribution"] = {{"entropy_raw", entropy_bits(raw)},
+                             {"entropy", entropy_bits(at_t)},
+                             {"top", bars}};
+    }
+    return s;
+}
+
+void TextPanel::set_state(const nlohmann::json& s) {
+    if (s.contains("cell")) {
+        const std::string cell = s["cell"].get<std::string>();
+        if (cell != "lstm" && cell != "gru")
+            throw std::invalid_argument("cell must be \"lstm\" or \"gru\", got \"" + cell + "\"");
+        if (cell != cell_) {
+            cell_ = cell;
+            generating_ = false;
+            logits_.resize(0);
+            update_distribution();
+        }
+        wanted_ = true;
+        app::request_weights(weights_file());
+    }
+    if (s.contains("prime")) {
+        const std::string prime = s["prime"].get<std::string>();
+        if (prime.size() > size_t(kMaxPrimeBytes))
+            throw std::invalid_argument("prime is " + std::to_string(prime.size()) +
+                                        " bytes; at most " + std::to_string(kMaxPrimeBytes));
+        std::snprintf(prime_, sizeof prime_, "%s", prime.c_str());
+    }
+    if (s.contains("temperature")) {
+        const float t = s["temperature"].get<float>();
+        if (!(t >= 0.0f && t <= 10.0f))
+            throw std::invalid_argument("temperature must be in [0, 10]");
+        temperature_ = t;
+    }
+    if (s.contains("top_k")) {
+        const int k = s["top_k"].get<int>();
+        if (k < 0) throw std::invalid_argument("top_k must be >= 0 (0 = all characters)");
+        top_k_ = k;
+    }
+    if (s.contains("length")) {
+        const int n = s["length"].get<int>();
+        if (n < 1 || n > kMaxLength)
+            throw std::invalid_argument("length must be in [1, " + std::to_string(kMaxLength) + "]");
+        length_ = n;
+    }
+    if (s.contains("seed")) seed_ = int(uint32_t(s["seed"].get<int64_t>()));
+    if (s.contains("chars_per_frame")) {
+        const int n = s["chars_per_frame"].get<int>();
+        if (n < 1 || n > 10000) throw std::invalid_argument("chars_per_frame must be in [1, 10000]");
+        chars_per_frame_ = n;
+    }
+    if (s.contains("generating")) {
+        if (s["generating"].get<bool>()) {
+            if (!generating_ && !start_generation()) throw std::invalid_argument(error_);
+        } else {
+            stop_generation();
+        }
+    }
+    update_distribution();
+}
+
+nlohmann::json TextPanel::query(const nlohmann::json& request) {
+    const std::string op = request.value("op", "");
+    if (op == "generate") {
+        // Whole generation at once (tests, embedding); same text as the streamed one.
+        if (!request.is_object()) throw std::invalid_argument("query expects an object");
+        set_state(nlohmann::json::object());
+        nlohmann::json settings = request;
+        settings.erase("op");
+        set_state(settings);
+        if (!start_generation()) return {{"error", error_}};
+        generate_some(kMaxLength, 1e300);
+        update_distribution();
+        return {{"text", generated_}, {"length", int(generated_.size())}};
+    }
+    if (op == "status") {
+        wanted_ = true;
+        const bool loaded = model() != nullptr;
+        return {{"loaded", loaded}, {"file", weights_file()}};
+    }
+    return {{"error", "text panel: unknown op \"" + op + "\" (generate, status)"}};
+}
+
+const bool registered = app::register_panel(
+    []() -> std::unique_ptr<app::Panel> { return std::make_unique<TextPanel>(); }, 50);
+
+}  // namespace

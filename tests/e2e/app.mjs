@@ -1,0 +1,89 @@
+// Shared helpers for the panel e2e tests: open the served app in headless Chromium, wait for
+// panels and weights through window.genlab, click real widgets by their remembered rectangles,
+// and save screenshots (test-results/, and docs/screenshots/<panel>.png for the README).
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { startServer } from './server.mjs';
+import { launchChromium, collectPageErrors } from './browser.mjs';
+
+export const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+export const siteDir = process.env.GENLAB_SITE_DIR || path.join(repo, 'build/site');
+export const resultsDir = path.join(repo, 'test-results');
+
+export async function startApp({ root = siteDir } = {}) {
+  if (!fs.existsSync(path.join(root, 'genlab_app.wasm'))) {
+    throw new Error(`${root}/genlab_app.wasm is missing: run bash scripts/setup.sh`);
+  }
+  const server = await startServer({ root, port: 0 });
+  const browser = await launchChromium();
+  return { server, browser, close: async () => { await browser.close(); await server.close(); } };
+}
+
+// Opens the app in a new context; resolves when window.genlab.ready() and `panel` is active.
+export async function openPage(env, { panel = 'gan', width = 1280, height = 800, dpr = 1, hasTouch = false } = {}) {
+  const context = await env.browser.newContext({ viewport: { width, height }, deviceScaleFactor: dpr, hasTouch });
+  const page = await context.newPage();
+  const errors = collectPageErrors(page);
+  await page.goto(env.server.url);
+  await page.waitForFunction(() => window.genlab && window.genlab.ready(), null, { timeout: 60_000 });
+  if (panel) await page.evaluate((p) => window.genlab.set({ panel: p }), panel);
+  await frames(page, 2);
+  return { context, page, errors };
+}
+
+// Waits for n animation frames (the app draws once per frame).
+export function frames(page, n = 2) {
+  return page.evaluate((count) => new Promise((resolve) => {
+    let left = count;
+    const step = () => (--left <= 0 ? resolve() : requestAnimationFrame(step));
+    requestAnimationFrame(step);
+  }), n);
+}
+
+// Polls genlab.query(panel, request) until it returns without an error; resolves to the result.
+export async function queryWhenReady(page, panel, request, timeout = 90_000) {
+  const handle = await page.waitForFunction(({ p, r }) => {
+    try { return window.genlab.query(p, r); } catch { return null; }
+  }, { p: panel, r: request }, { timeout, polling: 100 });
+  return handle.jsonValue();
+}
+
+export async function query(page, panel, request) {
+  return page.evaluate(({ p, r }) => window.genlab.query(p, r), { p: panel, r: request });
+}
+
+export async function weightsStatus(page, file) {
+  return page.evaluate((f) => window.genlab.state().weights[f] || null, file);
+}
+
+// Centre of a widget remembered under `name` by the panel (remember_item_rect), in CSS pixels.
+export async function widgetCenter(page, panel, name) {
+  const r = await query(page, panel, { op: 'rect', name });
+  return { x: r.x + r.w / 2, y: r.y + r.h / 2, rect: r };
+}
+
+export async function clickWidget(page, panel, name) {
+  const c = await widgetCenter(page, panel, name);
+  await page.mouse.click(c.x, c.y);
+  await frames(page, 3);
+}
+
+export async function screenshot(page, name, { docs = false } = {}) {
+  await frames(page, 2);
+  const png = await page.screenshot();
+  fs.mkdirSync(resultsDir, { recursive: true });
+  fs.writeFileSync(path.join(resultsDir, `${name}.png`), png);
+  if (docs) {
+    const dir = path.join(repo, 'docs/screenshots');
+    fs.mkdirSync(dir, { recursive: true });
+    fs.writeFileSync(path.join(dir, `${name}.png`), png);
+  }
+  return png;
+}
+
+export function maxAbsDiff(a, b) {
+  let max = 0;
+  for (let i = 0; i < a.length; i++) max = Math.max(max, Math.abs(a[i] - b[i]));
+  return max;
+}

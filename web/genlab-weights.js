@@ -1,0 +1,136 @@
+// Fetches weights (weights/<file>) and data files (data/<file>) for the C++ side and hands the
+// bytes over through the bridge (src/app/bridge.cpp): genlab_{weights,data}_{progress,loaded,failed}.
+//   - streamed fetch, progress from content-length;
+//   - weights are cached with the Cache API, keyed by URL + sha256 from weights/manifest.json,
+//     and verified with crypto.subtle.digest (a mismatch is a failure with a clear message);
+//     without a manifest entry a file is fetched uncached and unverified;
+//   - 404, truncated bodies and network errors become genlab_*_failed(file, message).
+// C++ asks through GenlabWeights.fetchFile(file, kind) (app.cpp, EM_ASM).
+(function () {
+  'use strict';
+  const CACHE_NAME = 'genlab-weights-v1';
+  let manifestPromise = null;
+
+  // file -> lowercase sha256 hex, {} when manifest.json is missing or unreadable.
+  function manifest() {
+    if (!manifestPromise) {
+      manifestPromise = fetch('weights/manifest.json', { cache: 'no-cache' })
+        .then((r) => (r.ok ? r.json() : null))
+        .catch(() => null)
+        .then((m) => {
+          const map = {};
+          if (m && Array.isArray(m.files)) {
+            for (const f of m.files) if (f && f.file && f.sha256) map[f.file] = String(f.sha256).toLowerCase();
+          }
+          return map;
+        });
+    }
+    return manifestPromise;
+  }
+
+  async function sha256Hex(bytes) {
+    if (!(window.crypto && crypto.subtle)) return null;  // not a secure context: cannot verify
+    const digest = await crypto.subtle.digest('SHA-256', bytes);
+    return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, '0')).join('');
+  }
+
+  async function openCache() {
+    try { return 'caches' in window ? await caches.open(CACHE_NAME) : null; } catch { return null; }
+  }
+
+  async function download(url, onProgress) {
+    let response;
+    try {
+      response = await fetch(url, { cache: 'no-cache' });
+    } catch (err) {
+      throw new Error(`${url}: network error (${err.message || err}); check the connection and Retry`);
+    }
+    if (!response.ok) {
+      throw new Error(`${url}: HTTP ${response.status} ${response.statusText || ''}`.trim() +
+                      (response.status === 404 ? ' (the file is not on the server; was the site built with bash scripts/setup.sh?)' : ''));
+    }
+    const total = Number(response.headers.get('content-length')) || 0;
+    if (!response.body) return new Uint8Array(await response.arrayBuffer());
+    const reader = response.body.getReader();
+    const chunks = [];
+    let received = 0;
+    try {
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        chunks.push(value);
+        received += value.length;
+        if (total) onProgress(Math.min(received / total, 1));
+      }
+    } catch (err) {
+      throw new Error(`${url}: download interrupted after ${received} of ${total || '?'} bytes (${err.message || err})`);
+    }
+    if (total && received !== total) {
+      throw new Error(`${url}: truncated download, got ${received} of ${total} bytes`);
+    }
+    const bytes = new Uint8Array(received);
+    let offset = 0;
+    for (const c of chunks) { bytes.set(c, offset); offset += c.length; }
+    return bytes;
+  }
+
+  function handOver(kind, file, bytes) {
+    const M = window.Module;
+    const ptr = M._malloc(Math.max(bytes.length, 1));
+    try {
+      M.HEAPU8.set(bytes, ptr);
+      M.ccall(`genlab_${kind}_loaded`, null, ['string', 'number', 'number'], [file, ptr, bytes.length]);
+    } finally {
+      M._free(ptr);
+    }
+  }
+
+  function report(kind, what, file, ...args) {
+    const types = what === 'progress' ? ['string', 'number'] : ['string', 'string'];
+    window.Module.ccall(`genlab_${kind}_${what}`, null, types, [file, ...args]);
+  }
+
+  async function fetchFile(file, kind) {
+    kind = kind === 'data' ? 'data' : 'weights';
+    const url = `${kind}/${file}`;
+    try {
+      const expected = kind === 'weights' ? (await manifest())[file] : undefined;
+      const cache = expected ? await openCache() : null;
+      const key = expected ? `${new URL(url, location.href).href}?sha256=${expected}` : null;
+      if (cache) {
+        const hit = await cache.match(key);
+        if (hit) {
+          const bytes = new Uint8Array(await hit.arrayBuffer());
+          if ((await sha256Hex(bytes)) === expected) {
+            report(kind, 'progress', file, 1);
+            handOver(kind, file, bytes);
+            return;
+          }
+          await cache.delete(key);  // corrupted entry: fetch again
+        }
+      }
+      const bytes = await download(url, (f) => report(kind, 'progress', file, f));
+      if (expected) {
+        const actual = await sha256Hex(bytes);
+        if (actual && actual !== expected) {
+          throw new Error(`${url}: sha256 mismatch, weights/manifest.json says ${expected.slice(0, 12)}…, ` +
+                          `the downloaded ${bytes.length} bytes hash to ${actual.slice(0, 12)}… ` +
+                          '(corrupted or replaced file; re-run `genlab manifest` if it was retrained)');
+        }
+        if (cache) {
+          try { await cache.put(key, new Response(bytes)); } catch (err) { console.warn('cache put failed', err); }
+        }
+      }
+      handOver(kind, file, bytes);
+    } catch (err) {
+      console.warn(String(err.message || err));
+      report(kind, 'failed', file, String(err.message || err));
+    }
+  }
+
+  async function clearCache() {
+    if ('caches' in window) await caches.delete(CACHE_NAME);
+  }
+
+  window.GenlabWeights = { fetchFile, clearCache, manifest };
+})();
