@@ -42,5 +42,6 @@ std::string take_tab_switch();  // "" when none pending
 // Smoothed CPU time of one frame (UI, panel ticks, GL submit) in ms, for the status line and
 // genlab.state().frame_ms.
 double frame_cpu_ms();
+nlohmann::json frame_timing();  // {"frame_ms", "ui_ms", "tick_ms", "render_ms"}, smoothed
 
 }  // namespace app

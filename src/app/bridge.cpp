@@ -42,7 +42,7 @@ EMSCRIPTEN_KEEPALIVE const char* genlab_state() {
         for (auto& p : app::panels()) ids.push_back(p->id());
         out["panels"] = ids;
         out["weights"] = app::weights_state();
-        out["frame_ms"] = app::frame_cpu_ms();
+        out["timing"] = app::frame_timing();
         out["state"] = active ? active->state() : nlohmann::json::object();
     } catch (const std::exception& e) {
         out = error_json(e.what());

@@ -31,6 +31,7 @@ struct App {
     bool first_frame_done = false;
     float font_scale = 1.0f;  // devicePixelRatio the font atlas was built for
     double cpu_ms = 0.0;      // smoothed time our frame() takes (UI + ticks + GL submit)
+    double ui_ms = 0.0, tick_ms = 0.0;  // its parts: building the UI, panel ticks
 };
 
 App g_app;
@@ -75,12 +76,22 @@ void draw_status_line() {
                         1000.0f / std::max(io.Framerate, 1.0f), g_app.cpu_ms);
     ImGui::SameLine();
     if (loading) ImGui::TextDisabled("  |  downloading %d weights file%s", loading, loading > 1 ? "s" : "");
-    else ImGui::TextDisabled("  |  all models run in your browser (C++ -> WebAssembly)");
+    else ImGui::TextDisabled("  |  every model runs in your browser");
     if (failed) {
         ImGui::SameLine();
         ImGui::TextColored(ImVec4(1.0f, 0.55f, 0.5f, 1.0f), "  |  %d file%s failed to load", failed,
                            failed > 1 ? "s" : "");
     }
+    // The Cache API keeps downloaded weights across reloads (web/genlab-weights.js).
+    const char* clear_label = "Clear weights cache";
+    const float clear_w = ImGui::CalcTextSize(clear_label).x + ImGui::GetStyle().FramePadding.x * 2;
+    const float last_end = ImGui::GetItemRectMax().x - ImGui::GetWindowPos().x + ImGui::GetStyle().ItemSpacing.x;
+    ImGui::SameLine(std::max(last_end, ImGui::GetWindowContentRegionMax().x - clear_w));
+    if (ImGui::SmallButton(clear_label)) {
+        EM_ASM({ if (window.GenlabWeights) window.GenlabWeights.clearCache(); });
+    }
+    if (ImGui::IsItemHovered())
+        ImGui::SetTooltip("Downloaded weights are cached in the browser (keyed by sha256);\nthis forgets them so the next visit downloads again.");
 }
 
 void draw_ui() {
@@ -131,8 +142,10 @@ void frame() {
     ImGui_ImplSDL2_NewFrame();  // reads window and drawable size: HiDPI scale comes from here
     ImGui::NewFrame();
     draw_ui();
+    const double ui_ms = ms_since(frame_start);
     tick_panels(frame_start);
     ImGui::Render();
+    const double tick_ms = ms_since(frame_start) - ui_ms;
 
     int width = 0, height = 0;
     SDL_GL_GetDrawableSize(g_app.window, &width, &height);
@@ -142,7 +155,10 @@ void frame() {
     ImGui_ImplOpenGL3_RenderDrawData(ImGui::GetDrawData());
     SDL_GL_SwapWindow(g_app.window);
     g_app.first_frame_done = true;
-    g_app.cpu_ms = 0.9 * g_app.cpu_ms + 0.1 * ms_since(frame_start);
+    const double total_ms = ms_since(frame_start);
+    g_app.cpu_ms = 0.9 * g_app.cpu_ms + 0.1 * total_ms;
+    g_app.ui_ms = 0.9 * g_app.ui_ms + 0.1 * ui_ms;
+    g_app.tick_ms = 0.9 * g_app.tick_ms + 0.1 * tick_ms;
 }
 
 void setup_style(float dpr) {
@@ -181,6 +197,10 @@ void setup_style(float dpr) {
 }  // namespace
 
 double app::frame_cpu_ms() { return g_app.cpu_ms; }
+nlohmann::json app::frame_timing() {
+    return {{"frame_ms", g_app.cpu_ms}, {"ui_ms", g_app.ui_ms}, {"tick_ms", g_app.tick_ms},
+            {"render_ms", g_app.cpu_ms - g_app.ui_ms - g_app.tick_ms}};
+}
 
 extern "C" EMSCRIPTEN_KEEPALIVE int genlab_ready() { return g_app.first_frame_done ? 1 : 0; }
 

@@ -292,7 +292,8 @@ private:
     }
 
     void draw_grid() {
-        const ImVec2 avail = ImGui::GetContentRegionAvail();
+        ImVec2 avail = ImGui::GetContentRegionAvail();
+        avail.y -= ImGui::GetTextLineHeightWithSpacing() + ImGui::GetStyle().ItemSpacing.y;  // caption line
         const int cols = std::max(1, int(std::ceil(std::sqrt(double(n_) * avail.x / std::max(avail.y, 1.0f)))));
         const int rows = (n_ + cols - 1) / cols;
         const float text_h = ImGui::GetTextLineHeight();

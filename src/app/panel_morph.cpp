@@ -76,6 +76,9 @@ public:
             data_gate(request_data(kMnistTestFile), "MNIST test digits") && vae && digits) {
             update_vae(*vae, *digits);
             draw_strip(vae_strip_tex_, vae_preview_tex_);
+            ImGui::PushStyleColor(ImGuiCol_Text, ImGui::GetStyle().Colors[ImGuiCol_TextDisabled]);
+            ImGui::TextWrapped("Decodes along the path from A (t = 0) to B (t = 1); click one to jump there.");
+            ImGui::PopStyleColor();
         }
         ImGui::EndChild();
         ImGui::SameLine();
@@ -84,10 +87,13 @@ public:
         if (weights_gate(request_weights(kGanFile), "GAN") && gan) {
             update_gan(*gan);
             draw_strip(gan_strip_tex_, gan_preview_tex_);
-            ImGui::PushItemWidth(120);
-            if (ImGui::InputInt("seed A##gan", &gan_seed_a_)) gan_dirty_ = true;
+            ImGui::AlignTextToFramePadding();
+            ImGui::TextUnformatted("z seeds");
             ImGui::SameLine();
-            if (ImGui::InputInt("seed B##gan", &gan_seed_b_)) gan_dirty_ = true;
+            ImGui::PushItemWidth(ImGui::CalcTextSize("000000").x + 12.0f);
+            if (ImGui::InputInt("##seedA", &gan_seed_a_, 0, 0)) gan_dirty_ = true;
+            ImGui::SameLine();
+            if (ImGui::InputInt("##seedB", &gan_seed_b_, 0, 0)) gan_dirty_ = true;
             ImGui::PopItemWidth();
             ImGui::SameLine();
             if (ImGui::Button("New pair")) {
@@ -316,12 +322,15 @@ private:
     void draw_endpoint(const char* title, Endpoint& e, const io::MnistSplit* digits) {
         ImGui::PushID(title);
         ImGui::TextColored(ImVec4(0.55f, 0.75f, 1.0f, 1.0f), "%s", title);
-        const float image_size = 96.0f;
+        // The input image sits to the right of the choices, as large as the card allows.
+        const float pad = ImGui::GetStyle().WindowPadding.x;
+        const float choices_w = ImGui::CalcTextSize("random sample").x + ImGui::GetFrameHeight() + 16.0f;
+        const float image_size = std::clamp(ImGui::GetWindowWidth() - 2 * pad - choices_w, 40.0f, 96.0f);
         const ImVec2 top = ImGui::GetCursorPos();
-        ImGui::SetCursorPosX(ImGui::GetWindowWidth() - image_size - ImGui::GetStyle().WindowPadding.x);
+        ImGui::SetCursorPosX(ImGui::GetWindowWidth() - image_size - pad);
         digit_image(e.input_texture, image_size);
         ImGui::SetCursorPos(top);
-        ImGui::PushItemWidth(ImGui::GetWindowWidth() - image_size - 3 * ImGui::GetStyle().WindowPadding.x);
+        ImGui::PushItemWidth(std::min(choices_w, ImGui::GetWindowWidth() - image_size - 3 * pad));
         int source = e.source;
         const bool have_drawing = shared_digits().drawing.size() == 784;
         if (ImGui::RadioButton("test digit", &source, EndpointSource_Test)) e.source = EndpointSource_Test, vae_dirty_ = true;

@@ -35,8 +35,6 @@ void GrayTexture::upload(const uint8_t* pixels, int width, int height) {
         rgba_[4 * i + 2] = v;
         rgba_[4 * i + 3] = 255;
     }
-    GLint previous = 0;
-    glGetIntegerv(GL_TEXTURE_BINDING_2D, &previous);
     if (!id_ || width != width_ || height != height_) {
         if (!id_) glGenTextures(1, &id_);
         glBindTexture(GL_TEXTURE_2D, id_);
@@ -55,7 +53,7 @@ void GrayTexture::upload(const uint8_t* pixels, int width, int height) {
         glTexSubImage2D(GL_TEXTURE_2D, 0, 0, 0, width, height, GL_RGBA, GL_UNSIGNED_BYTE,
                         rgba_.data());
     }
-    glBindTexture(GL_TEXTURE_2D, static_cast<GLuint>(previous));
+    glBindTexture(GL_TEXTURE_2D, 0);  // uploads happen outside ImGui rendering: nothing to restore
 }
 
 void GrayTexture::upload(const float* values, int width, int height) {

@@ -16,7 +16,7 @@ constexpr const char* kDefaultWeights = "weights/classifier.safetensors";
 int train_classifier(const cli::Args& args) {
     args.allow_only({"epochs", "seed", "out", "batch", "lr", "checkpoint", "resume", "limit",
                      "checkpoint-every", "f32"});
-    const int epochs = static_cast<int>(args.get_int("epochs", 3));
+    const int epochs = static_cast<int>(args.get_int("epochs", 8));  // the shipped recipe
     const std::string out = args.get("out", kDefaultWeights);
     const std::string checkpoint = args.get("checkpoint", "");
     const int64_t checkpoint_every = args.get_int("checkpoint-every", 500);

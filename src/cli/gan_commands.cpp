@@ -103,7 +103,7 @@ int train_gan(const cli::Args& args) {
     const int64_t steps_per_epoch =
         images.rows() / std::min<int64_t>(trainer.config.batch, images.rows());
     const int64_t total = args.has("steps") ? args.get_int("steps", 0)
-                                            : steps_per_epoch * args.get_int("epochs", 5);
+                                            : steps_per_epoch * args.get_int("epochs", conditional ? 5 : 10);
     const std::string command = cli::command_line(args);
     std::printf("%s: generator %lld params, discriminator %lld params, %lld images, %lld steps "
                 "of batch %d\n",

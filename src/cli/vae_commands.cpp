@@ -100,15 +100,17 @@ int train_vae_impl(const cli::Args& args, int default_latent, int default_hidden
                  static_cast<long long>(train_images.rows()), static_cast<long long>(total));
 
     const auto start = std::chrono::steady_clock::now();
-    cli::ProgressBar bar("train vae", total);
+
     double avg = 0, avg_kl = 0;
     const int64_t first = trainer.step;
+    // Counts this run's steps (a resumed run starts at first > 0), so the ETA is right.
+    cli::ProgressBar bar("train vae", std::max<int64_t>(total - first, 0));
     while (trainer.step < total) {
         train::VaeStepStats s = train::vae_train_step(trainer, vae, train_images);
         const double k = trainer.step - first < 50 ? 1.0 / double(trainer.step - first) : 0.02;
         avg += k * (s.loss - avg);
         avg_kl += k * (s.kl - avg_kl);
-        bar.update(trainer.step, (trainer.step - first) * trainer.options.batch,
+        bar.update(trainer.step - first, (trainer.step - first) * trainer.options.batch,
                    "epoch " + std::to_string(s.epoch + 1) + " -elbo " + fmt("%.2f", avg) + " kl " +
                        fmt("%.2f", avg_kl));
         if (!checkpoint.empty() && checkpoint_every > 0 && trainer.step % checkpoint_every == 0)

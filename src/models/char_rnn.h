@@ -97,8 +97,10 @@ std::string generate_text(const CharRnn& model, const std::string& prime, int le
                           float temperature, int top_k, uint64_t seed);
 
 // Bits per character of `text` (already-normalized), run as `streams` contiguous parallel
-// pieces in chunks of `chunk` steps with the state carried.
-double char_rnn_bits_per_char(const CharRnn& model, const std::string& text, int streams = 16,
+// pieces in chunks of `chunk` steps with the state carried. With streams = 1 every character
+// after the first is predicted from all the text before it (how the n-gram baseline is scored);
+// more streams are faster but each piece starts from a zero state.
+double char_rnn_bits_per_char(const CharRnn& model, const std::string& text, int streams = 1,
                               int chunk = 256);
 
 std::map<std::string, std::string> char_rnn_metadata(const CharRnn& model,

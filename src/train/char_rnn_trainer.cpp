@@ -33,8 +33,10 @@ void char_rnn_trainer_init(CharRnnTrainer& trainer, const models::CharRnn& model
 }
 
 float char_rnn_learning_rate(const CharRnnTrainOptions& options, int64_t step) {
-    if (options.total_steps <= 0) return options.lr;
-    const double t = std::min(1.0, double(step) / double(options.total_steps));
+    if (options.total_steps <= options.schedule_start) return options.lr;
+    const double t = std::clamp(double(step - options.schedule_start) /
+                                    double(options.total_steps - options.schedule_start),
+                                0.0, 1.0);
     const double f = options.lr_min_fraction +
                      (1.0 - options.lr_min_fraction) * 0.5 * (1.0 + std::cos(3.14159265358979 * t));
     return static_cast<float>(options.lr * f);
@@ -83,6 +85,7 @@ void save_char_rnn_checkpoint(const std::string& path, const CharRnnTrainer& tra
     metadata["trainer.clip"] = std::to_string(o.clip);
     metadata["trainer.seed"] = std::to_string(o.seed);
     metadata["trainer.total_steps"] = std::to_string(o.total_steps);
+    metadata["trainer.schedule_start"] = std::to_string(o.schedule_start);
     nn::ParamList params = models::char_rnn_params(model);
     CheckpointTensors tensors;
     add_adam_state(tensors, metadata, trainer.adam, params, "adam");
@@ -112,6 +115,8 @@ void load_char_rnn_checkpoint(const std::string& path, CharRnnTrainer& trainer,
     o.clip = std::stof(get("trainer.clip"));
     o.seed = std::stoull(get("trainer.seed"));
     o.total_steps = std::stoll(get("trainer.total_steps"));
+    auto start = file.metadata.find("trainer.schedule_start");
+    o.schedule_start = start == file.metadata.end() ? 0 : std::stoll(start->second);
     char_rnn_trainer_init(trainer, model, train_text, o);
     nn::ParamList params = models::char_rnn_params(model);
     io::LoadOptions load_options;

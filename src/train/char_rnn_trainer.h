@@ -22,8 +22,10 @@ struct CharRnnTrainOptions {
     float lr = 2e-3f;
     float clip = 5.0f;       // global gradient-norm clip
     uint64_t seed = 1;
-    // Cosine decay from lr to lr_min_fraction*lr over total_steps; 0 = constant lr.
+    // Cosine decay from lr to lr_min_fraction*lr over steps [schedule_start, total_steps);
+    // total_steps 0 = constant lr. A resumed run may start a new schedule (a warm restart).
     int64_t total_steps = 0;
+    int64_t schedule_start = 0;
     float lr_min_fraction = 0.05f;
 };
 

@@ -79,6 +79,14 @@ test('GAN panel: seeded pixels match the native CLI, Resample changes them, labe
     assert.ok(threes >= 8, `cGAN class 3 samples classified as 3: ${threes}/16`);
     await screenshot(page, 'gan-conditional');
 
+    // A reload takes the weights from the Cache API (keyed by URL + sha256): no new download.
+    await page.reload();
+    await page.waitForFunction(() => window.genlab && window.genlab.ready(), null, { timeout: 60_000 });
+    await page.waitForFunction(() => window.genlab.state().state.ready, null, { timeout: 60_000, polling: 50 });
+    const refetched = await page.evaluate(() => performance.getEntriesByType('resource')
+      .filter((e) => /\.safetensors/.test(e.name)).map((e) => e.name));
+    assert.deepEqual(refetched, [], 'cached weights are not downloaded again after a reload');
+
     assert.deepEqual(errors, [], 'no console errors or page errors');
   } finally {
     await context.close();

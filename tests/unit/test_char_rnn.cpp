@@ -206,7 +206,10 @@ struct RnnGolden {
 
 TEST_CASE("char_rnn: golden outputs of the shipped weights (same natively and in wasm)") {
     const RnnGolden goldens[] = {
-        GOLDEN_LSTM,
+        {"weights/char_lstm.safetensors",
+         "considered\nas a serious computer sense o",
+         "pointered a\nstate of claimed to be doint",
+         {1.876878f, 5.476429f, 0.1426599f, -0.2535976f}},
         {"weights/char_gru.safetensors",
          "state\nof the standard computer serious s",
          "so\nproperties, the other keyboard. It au",

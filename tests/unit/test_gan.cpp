@@ -9,6 +9,7 @@
 #include "nn/losses.h"
 #include "train/gan_trainer.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <functional>
@@ -304,9 +305,10 @@ TEST_CASE("gan: shipped generators give recorded pixels for seed 1") {
         float values[4][4];  // [sample][pixel]
     };
     const Golden goldens[] = {
-        // GOLDEN_GAN_BEGIN
-        {"weights/gan.safetensors", {}, {1, 2, 3, 4}, {{0}}},
-        // GOLDEN_GAN_END
+        // Recorded from the shipped files: seed 1, first 4 samples, pixels near the centre.
+        {"weights/gan.safetensors", {}, {350, 378, 406, 434}, {{0.016518f, 0.000465f, 0.000583f, 0.007876f}, {0.996989f, 0.998481f, 0.999495f, 0.999994f}, {0.321382f, 0.995348f, 0.999624f, 0.999462f}, {0.983678f, 0.998237f, 0.998639f, 0.982990f}}},
+        {"weights/cgan.safetensors", {3, 8, 0, 7}, {350, 378, 406, 434}, {{0.999861f, 0.999918f, 0.996964f, 0.999655f}, {0.601171f, 0.999894f, 0.993366f, 0.885081f}, {0.000000f, 0.000000f, 0.000000f, 0.000000f}, {0.000000f, 0.000000f, 0.003895f, 0.261734f}}},
+
     };
     for (const Golden& golden : goldens) {
         models::Gan gan;
