@@ -81,7 +81,7 @@ int train_rnn(const cli::Args& args) {
         models::CharRnnConfig config;
         config.cell = args.get("cell", "lstm");
         config.embed = static_cast<int>(args.get_int("embed", 32));
-        config.hidden = static_cast<int>(args.get_int("hidden", config.cell == "gru" ? 240 : 224));
+        config.hidden = static_cast<int>(args.get_int("hidden", 240));
         config.layers = static_cast<int>(args.get_int("layers", 1));
         train::CharRnnTrainOptions options;
         options.steps = static_cast<int>(args.get_int("steps", 64));

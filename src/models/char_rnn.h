@@ -26,7 +26,7 @@ struct CharRnnConfig {
     std::string cell = "lstm";  // "lstm" | "gru"
     int vocab = 0;              // V, must equal the vocabulary's size
     int embed = 32;             // E
-    int hidden = 224;           // Hd
+    int hidden = 240;           // Hd (the shipped LSTM and GRU)
     int layers = 1;
 };
 

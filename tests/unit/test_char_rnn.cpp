@@ -207,13 +207,13 @@ struct RnnGolden {
 TEST_CASE("char_rnn: golden outputs of the shipped weights (same natively and in wasm)") {
     const RnnGolden goldens[] = {
         {"weights/char_lstm.safetensors",
-         "considered\nas a serious computer sense o",
-         "pointered a\nstate of claimed to be doint",
-         {1.876878f, 5.476429f, 0.1426599f, -0.2535976f}},
+         "considered\nas a program that the standar",
+         "pointers of\nthe end of denification, e.w",
+         {1.560997f, 5.539429f, 0.6124417f, 0.5893212f}},
         {"weights/char_gru.safetensors",
-         "state\nof the standard computer serious s",
-         "so\nproperties, the other keyboard. It au",
-         {3.847871f, 4.262468f, 0.9109541f, 2.302808f}},
+         "common\nin the standard computer serious ",
+         "so\nthat on actual get a few how most nay",
+         {4.306379f, 4.325808f, 1.319909f, 2.843719f}},
     };
     for (const RnnGolden& g : goldens) {
         INFO(g.file);

@@ -138,8 +138,14 @@ TEST_CASE("nn: loading into a layer of another size names the tensor and both sh
     nn::linear_params(big, pb);
     io::SafetensorsFile file = io::parse_safetensors(io::serialize_safetensors(ps, {}), "vae.safetensors");
     Matrix before = big.weight.value;
-    CHECK_THROWS_WITH(io::load_params(file, pb),
-                      doctest::Contains("decoder.0.weight") && doctest::Contains("[8, 16]") &&
-                          doctest::Contains("[8, 32]"));
+    std::string message;
+    try {
+        io::load_params(file, pb);
+    } catch (const io::SafetensorsError& e) {
+        message = e.what();
+    }
+    CHECK(message.find("decoder.0.weight") != std::string::npos);
+    CHECK(message.find("[8, 16]") != std::string::npos);
+    CHECK(message.find("[8, 32]") != std::string::npos);
     CHECK(big.weight.value == before);  // nothing modified on failure
 }
