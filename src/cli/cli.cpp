@@ -78,6 +78,17 @@ Args parse_args(int argc, char** argv) {
     return args;
 }
 
+std::string command_line(const Args& args) {
+    std::string s = "genlab " + args.verb;
+    if (!args.model.empty()) s += " " + args.model;
+    for (const auto& p : args.positional) s += " " + p;
+    for (const auto& [key, value] : args.options) {
+        s += " --" + key;
+        if (!value.empty()) s += " " + value;
+    }
+    return s;
+}
+
 static std::vector<Command>& registry() {
     static std::vector<Command> list;
     return list;

@@ -28,6 +28,10 @@ struct Args {
 
 Args parse_args(int argc, char** argv);
 
+// "genlab VERB MODEL [positional] --key value ..." rebuilt from parsed arguments; weights files
+// record it as "trained_with".
+std::string command_line(const Args& args);
+
 using CommandFn = int (*)(const Args&);
 
 struct Command {

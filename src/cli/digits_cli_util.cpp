@@ -17,17 +17,6 @@ nn::Matrix load_mnist_matrix(bool train_split, std::vector<int>& labels, int64_t
     return io::mnist_images_to_matrix(split, 0, count);
 }
 
-std::string command_line(const Args& args) {
-    std::string s = "genlab " + args.verb;
-    if (!args.model.empty()) s += " " + args.model;
-    for (const auto& p : args.positional) s += " " + p;
-    for (const auto& [key, value] : args.options) {
-        s += " --" + key;
-        if (!value.empty()) s += " " + value;
-    }
-    return s;
-}
-
 void round_params_to_f16(const nn::ParamList& params) {
     for (nn::Param* p : params.params)
         for (Eigen::Index i = 0; i < p->value.size(); ++i)

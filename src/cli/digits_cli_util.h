@@ -13,9 +13,6 @@ namespace cli {
 // `limit` images.
 nn::Matrix load_mnist_matrix(bool train_split, std::vector<int>& labels, int64_t limit = 0);
 
-// "genlab VERB MODEL --key value ..." rebuilt from the parsed arguments (for "trained_with").
-std::string command_line(const Args& args);
-
 // Rounds every value to the nearest IEEE half and back, i.e. what an F16 file will hold, so
 // metrics can be measured for the shipped precision before the file is written.
 void round_params_to_f16(const nn::ParamList& params);

@@ -15,13 +15,6 @@ namespace {
 
 constexpr double kValidationFraction = 0.05;
 
-std::string command_line(const cli::Args& args) {
-    std::string s = "genlab " + args.verb + (args.model.empty() ? "" : " " + args.model);
-    for (const auto& p : args.positional) s += " " + p;
-    for (const auto& [k, v] : args.options) s += " --" + k + (v.empty() ? "" : " " + v);
-    return s;
-}
-
 std::string fmt(const char* format, double v) {
     char buf[64];
     std::snprintf(buf, sizeof buf, format, v);
@@ -105,7 +98,7 @@ int train_rnn(const cli::Args& args) {
     const std::string out = args.get("out", "char_" + model.config.cell + ".safetensors");
     const std::string checkpoint = args.get("checkpoint", "");
     const int64_t checkpoint_every = args.get_int("checkpoint-every", 200);
-    const std::string trained_with = command_line(args);
+    const std::string trained_with = cli::command_line(args);
     std::fprintf(stderr, "%s char-RNN embed %d hidden %d layers %d: %lld params; T=%d B=%d, %lld steps/epoch, %lld steps\n",
                  model.config.cell.c_str(), model.config.embed, model.config.hidden,
                  model.config.layers, static_cast<long long>(char_rnn_params(model).numel()),

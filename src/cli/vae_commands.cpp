@@ -18,13 +18,6 @@ namespace {
 
 constexpr uint64_t kEvalSeed = 1234;  // noise of the 1-sample test ELBO, fixed for comparability
 
-std::string command_line(const cli::Args& args) {
-    std::string s = "genlab " + args.verb + (args.model.empty() ? "" : " " + args.model);
-    for (const auto& p : args.positional) s += " " + p;
-    for (const auto& [k, v] : args.options) s += " --" + k + (v.empty() ? "" : " " + v);
-    return s;
-}
-
 std::string fmt(const char* format, double v) {
     char buf[64];
     std::snprintf(buf, sizeof buf, format, v);
@@ -93,7 +86,7 @@ int train_vae_impl(const cli::Args& args, int default_latent, int default_hidden
     const nn::Matrix test_images = load_mnist_images(io::MnistPart::Test);
     const std::string checkpoint = args.get("checkpoint", "");
     const int64_t checkpoint_every = args.get_int("checkpoint-every", per_epoch);
-    const std::string trained_with = command_line(args);
+    const std::string trained_with = cli::command_line(args);
     std::fprintf(stderr, "VAE latent %d hidden %d layers %d: %lld params, %lld train images, %lld steps\n",
                  vae.config.latent, vae.config.hidden, vae.config.layers,
                  static_cast<long long>(vae_params(vae).numel()),

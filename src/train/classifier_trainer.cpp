@@ -1,5 +1,7 @@
 #include "train/classifier_trainer.h"
 
+#include "train/epoch_order.h"
+
 #include "io/safetensors.h"
 #include "models/metadata_fields.h"
 #include "nn/losses.h"
@@ -33,28 +35,6 @@ void shift_image(float* out, const float* in, int dx, int dy) {
     }
 }
 
-// The permutation for an epoch depends only on (seed, epoch), so a resumed run sees the same
-// batches as an uninterrupted one.
-static void start_epoch(ClassifierTrainer& t, int n) {
-    nn::Rng rng(t.config.seed, 1000 + static_cast<uint64_t>(t.epoch));
-    t.order = nn::permutation(n, rng);
-    t.cursor = 0;
-    ++t.epoch;
-}
-
-// After a resume (or a change of dataset) `order` is rebuilt for the epoch in progress.
-static void ensure_order(ClassifierTrainer& t, int n, int batch) {
-    if (static_cast<int>(t.order.size()) != n) {
-        if (t.epoch > 0) {
-            nn::Rng rng(t.config.seed, 1000 + static_cast<uint64_t>(t.epoch - 1));
-            t.order = nn::permutation(n, rng);
-        } else {
-            start_epoch(t, n);
-        }
-    }
-    if (t.cursor + batch > n) start_epoch(t, n);
-}
-
 ClassifierStepStats classifier_train_step(ClassifierTrainer& t, models::Classifier& model,
                                           const nn::Matrix& images,
                                           const std::vector<int>& labels) {
@@ -65,7 +45,7 @@ ClassifierStepStats classifier_train_step(ClassifierTrainer& t, models::Classifi
                                     std::to_string(images.cols()) + "] and " +
                                     std::to_string(labels.size()) + " labels");
     const int batch = std::min(t.config.batch, n);
-    ensure_order(t, n, batch);
+    ensure_batch_available(t.order, t.cursor, t.epoch, t.config.seed, n, batch);
 
     nn::Rng aug(t.config.seed ^ 0x5eedULL, 7 + static_cast<uint64_t>(t.step));
     t.batch.resize(batch, kImagePixels);

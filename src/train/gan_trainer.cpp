@@ -1,5 +1,7 @@
 #include "train/gan_trainer.h"
 
+#include "train/epoch_order.h"
+
 #include "io/safetensors.h"
 #include "models/metadata_fields.h"
 #include "nn/layers.h"
@@ -25,26 +27,6 @@ void gan_trainer_init(GanTrainer& t, const GanTrainConfig& config) {
     }
 }
 
-static void start_epoch(GanTrainer& t, int n) {
-    nn::Rng rng(t.config.seed, 1000 + static_cast<uint64_t>(t.epoch));
-    t.order = nn::permutation(n, rng);
-    t.cursor = 0;
-    ++t.epoch;
-}
-
-// After a resume (or a change of dataset) `order` is rebuilt for the epoch in progress.
-static void ensure_order(GanTrainer& t, int n, int batch) {
-    if (static_cast<int>(t.order.size()) != n) {
-        if (t.epoch > 0) {
-            nn::Rng rng(t.config.seed, 1000 + static_cast<uint64_t>(t.epoch - 1));
-            t.order = nn::permutation(n, rng);
-        } else {
-            start_epoch(t, n);
-        }
-    }
-    if (t.cursor + batch > n) start_epoch(t, n);
-}
-
 static float mean_sigmoid(const nn::Matrix& logits) {
     double s = 0;
     for (Eigen::Index i = 0; i < logits.size(); ++i) s += nn::sigmoid(logits.data()[i]);
@@ -63,7 +45,7 @@ GanStepStats gan_train_step(GanTrainer& t, models::Gan& gan, const nn::Matrix& i
         throw std::invalid_argument("gan_train_step: a cGAN needs one label per training image (" +
                                     std::to_string(n) + "), got " + std::to_string(labels.size()));
     const int B = std::min(t.config.batch, n);
-    ensure_order(t, n, B);
+    ensure_batch_available(t.order, t.cursor, t.epoch, t.config.seed, n, B);
 
     // Real batch, mapped to the generator's range [-1, 1].
     t.real.resize(B, 784);
