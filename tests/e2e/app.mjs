@@ -69,12 +69,16 @@ export async function clickWidget(page, panel, name) {
   await frames(page, 3);
 }
 
+// The README's screenshots are refreshed only on request, so a test run leaves the tree clean:
+//   GENLAB_UPDATE_SCREENSHOTS=1 node --test tests/e2e/
+export const updateDocsScreenshots = process.env.GENLAB_UPDATE_SCREENSHOTS === '1';
+
 export async function screenshot(page, name, { docs = false } = {}) {
   await frames(page, 2);
   const png = await page.screenshot();
   fs.mkdirSync(resultsDir, { recursive: true });
   fs.writeFileSync(path.join(resultsDir, `${name}.png`), png);
-  if (docs) {
+  if (docs && updateDocsScreenshots) {
     const dir = path.join(repo, 'docs/screenshots');
     fs.mkdirSync(dir, { recursive: true });
     fs.writeFileSync(path.join(dir, `${name}.png`), png);
