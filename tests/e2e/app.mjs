@@ -21,8 +21,10 @@ export async function startApp({ root = siteDir } = {}) {
 }
 
 // Opens the app in a new context; resolves when window.genlab.ready() and `panel` is active.
-export async function openPage(env, { panel = 'gan', width = 1280, height = 800, dpr = 1, hasTouch = false } = {}) {
-  const context = await env.browser.newContext({ viewport: { width, height }, deviceScaleFactor: dpr, hasTouch });
+export async function openPage(env, { panel = 'gan', width = 1280, height = 800, dpr = 1, hasTouch = false,
+                                     acceptDownloads = false } = {}) {
+  const context = await env.browser.newContext({ viewport: { width, height }, deviceScaleFactor: dpr, hasTouch,
+                                                 acceptDownloads });
   const page = await context.newPage();
   const errors = collectPageErrors(page);
   await page.goto(env.server.url);

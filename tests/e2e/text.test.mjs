@@ -4,28 +4,13 @@
 //   node --test tests/e2e/text.test.mjs     (GENLAB_SITE_DIR overrides the served directory)
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { startServer } from './server.mjs';
-import { launchChromium, collectPageErrors } from './browser.mjs';
+import { startApp, openPage, screenshot as saveScreenshot } from './app.mjs';
 
-const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const siteDir = process.env.GENLAB_SITE_DIR || path.join(repo, 'build/site');
-const resultsDir = path.join(repo, 'test-results');
-
-let server, browser, context, page, errors;
+let env, context, page, errors;
 
 before(async () => {
-  assert.ok(fs.existsSync(path.join(siteDir, 'genlab_app.wasm')),
-            `${siteDir}/genlab_app.wasm is missing: run bash scripts/setup.sh`);
-  server = await startServer({ root: siteDir, port: 0 });
-  browser = await launchChromium();
-  context = await browser.newContext({ viewport: { width: 1200, height: 800 } });
-  page = await context.newPage();
-  errors = collectPageErrors(page);
-  await page.goto(server.url);
-  await page.waitForFunction(() => window.genlab && window.genlab.ready(), null, { timeout: 60_000 });
+  env = await startApp();
+  ({ context, page, errors } = await openPage(env, { panel: 'text', width: 1200, height: 800 }));
   assert.deepEqual(await page.evaluate(() => window.genlab.set({ panel: 'text', cell: 'lstm' })), { ok: true });
   await page.waitForFunction(() => window.genlab.query('text', { op: 'status' }).loaded, null,
                              { timeout: 60_000 });
@@ -33,8 +18,7 @@ before(async () => {
 
 after(async () => {
   await context?.close();
-  await browser?.close();
-  await server?.close();
+  await env?.close();
 });
 
 const textState = () => page.evaluate(() => window.genlab.state().state);
@@ -54,13 +38,6 @@ async function clickWidget(name, fx = 0.5, px = undefined) {
   await nextFrame();
   await page.mouse.up();
   await nextFrame();
-}
-
-async function screenshot(name) {
-  fs.mkdirSync(resultsDir, { recursive: true });
-  const png = await page.screenshot();
-  fs.writeFileSync(path.join(resultsDir, `${name}.png`), png);
-  return png;
 }
 
 test('Generate (real click) streams N characters over several frames', async () => {
@@ -142,12 +119,6 @@ test('temperature reshapes the next-character distribution (entropy of the bars)
   const s = await textState();
   assert.ok(s.temperature > 1.5, `slider click should set T near 1.8, got ${s.temperature}`);
   assert.ok(s.distribution.entropy > s.distribution.entropy_raw, 'hotter bars are flatter');
-  await nextFrame();
-  await nextFrame();
-  await screenshot('text');
-  if (process.env.GENLAB_UPDATE_SCREENSHOTS === '1') {
-    fs.mkdirSync(path.join(repo, 'docs/screenshots'), { recursive: true });
-    fs.copyFileSync(path.join(resultsDir, 'text.png'), path.join(repo, 'docs/screenshots/text.png'));
-  }
+  await saveScreenshot(page, 'text', { docs: true });
   assert.deepEqual(errors, []);
 });

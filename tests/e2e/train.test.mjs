@@ -7,27 +7,16 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { startServer } from './server.mjs';
-import { launchChromium, collectPageErrors } from './browser.mjs';
+import { startApp, openPage, resultsDir, screenshot } from './app.mjs';
 
-const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const siteDir = process.env.GENLAB_SITE_DIR || path.join(repo, 'build/site');
-const resultsDir = path.join(repo, 'test-results');
 const metrics = {};
 
-let server, browser, context, page, errors;
+let env, context, page, errors;
 
 before(async () => {
-  assert.ok(fs.existsSync(path.join(siteDir, 'genlab_app.wasm')),
-            `${siteDir}/genlab_app.wasm is missing: run bash scripts/setup.sh`);
-  server = await startServer({ root: siteDir, port: 0 });
-  browser = await launchChromium();
-  context = await browser.newContext({ viewport: { width: 1200, height: 800 }, acceptDownloads: true });
-  page = await context.newPage();
-  errors = collectPageErrors(page);
-  await page.goto(server.url);
-  await page.waitForFunction(() => window.genlab && window.genlab.ready(), null, { timeout: 60_000 });
+  env = await startApp();
+  ({ context, page, errors } = await openPage(env, { panel: 'train', width: 1200, height: 800,
+                                                    acceptDownloads: true }));
   assert.deepEqual(await page.evaluate(() => window.genlab.set({ panel: 'train', kind: 'vae' })), { ok: true });
   // The MNIST subset is fetched on demand when the panel opens.
   await page.waitForFunction(() => window.genlab.state().state.ready, null, { timeout: 60_000 });
@@ -38,8 +27,7 @@ after(async () => {
   fs.writeFileSync(path.join(resultsDir, 'train-metrics.json'), JSON.stringify(metrics, null, 2));
   console.log('train metrics:', JSON.stringify(metrics));
   await context?.close();
-  await browser?.close();
-  await server?.close();
+  await env?.close();
 });
 
 const trainState = () => page.evaluate(() => window.genlab.state().state);
@@ -104,12 +92,7 @@ test('VAE training (Play by real click) lowers the loss and frames keep coming',
   assert.ok(losses.every(Number.isFinite), 'finite losses');
   assert.ok(recent < 0.8 * first, `loss should drop: first 10 steps ${first.toFixed(1)}, last 10 ${recent.toFixed(1)}`);
   await nextFrame();
-  fs.mkdirSync(resultsDir, { recursive: true });
-  fs.writeFileSync(path.join(resultsDir, 'train.png'), await page.screenshot());
-  if (process.env.GENLAB_UPDATE_SCREENSHOTS === '1') {
-    fs.mkdirSync(path.join(repo, 'docs/screenshots'), { recursive: true });
-    fs.copyFileSync(path.join(resultsDir, 'train.png'), path.join(repo, 'docs/screenshots/train.png'));
-  }
+  await screenshot(page, 'train', { docs: true });
   assert.deepEqual(errors, []);
 });
 
