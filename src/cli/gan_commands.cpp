@@ -68,7 +68,7 @@ void put_quality(std::map<std::string, std::string>& meta, const std::string& su
 int train_gan(const cli::Args& args) {
     args.allow_only({"epochs", "steps", "seed", "out", "batch", "lr", "checkpoint", "resume",
                      "limit", "checkpoint-every", "latent", "channels", "d-channels", "f32",
-                     "real-label", "classifier"});
+                     "real-label", "classifier", "ema"});
     const bool conditional = args.model == "cgan";
     const std::string out = args.get("out", default_weights(args.model));
     const std::string checkpoint = args.get("checkpoint", "");
@@ -97,9 +97,14 @@ int train_gan(const cli::Args& args) {
         tc.batch = static_cast<int>(args.get_int("batch", tc.batch));
         tc.lr = static_cast<float>(args.get_double("lr", tc.lr));
         tc.real_label = static_cast<float>(args.get_double("real-label", tc.real_label));
+        tc.ema_decay = static_cast<float>(args.get_double("ema", 0.999));
         models::gan_init(gan, config, tc.seed);
         train::gan_trainer_init(trainer, tc);
     }
+    // --ema on a resume switches the average on (or changes its decay) from here on.
+    if (args.has("ema")) trainer.config.ema_decay = static_cast<float>(args.get_double("ema", 0));
+    if (!(trainer.config.ema_decay >= 0 && trainer.config.ema_decay < 1))
+        throw std::invalid_argument("--ema must be in [0, 1) (0 = off), got " + args.get("ema", ""));
     const int64_t steps_per_epoch =
         images.rows() / std::min<int64_t>(trainer.config.batch, images.rows());
     const int64_t total = args.has("steps") ? args.get_int("steps", 0)
@@ -146,10 +151,23 @@ int train_gan(const cli::Args& args) {
     meta["train_steps"] = std::to_string(trainer.step);
     nn::ParamList g_params = models::gan_generator_params(gan);
     const std::string judge_path = args.get("classifier", kClassifierWeights);
-    if (file_exists(judge_path)) {
+    const bool have_judge = file_exists(judge_path);
+    Judge judge;
+    if (have_judge) load_judge(judge, judge_path);
+    if (!trainer.ema.empty()) {
+        // What the EMA bought: the raw generator's numbers go into the metadata too.
+        if (have_judge) {
+            models::DigitSampleQuality raw = generator_quality(gan, judge, 10000, 1);
+            put_quality(meta, "_raw_f32", raw);
+            std::printf("raw generator (no EMA), F32:\n%s", models::format_digit_sample_quality(raw).c_str());
+        }
+        train::gan_apply_ema(trainer, gan);
+        char decay[32];
+        std::snprintf(decay, sizeof decay, "%g", trainer.config.ema_decay);
+        meta["ema_decay"] = decay;
+    }
+    if (have_judge) {
         // Metrics on 10,000 samples, seed 1, for the F32 weights and the shipped F16 ones.
-        Judge judge;
-        load_judge(judge, judge_path);
         models::DigitSampleQuality q32 = generator_quality(gan, judge, 10000, 1);
         put_quality(meta, "_f32", q32);
         std::printf("F32 weights:\n%s", models::format_digit_sample_quality(q32).c_str());

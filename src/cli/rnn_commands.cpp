@@ -55,7 +55,7 @@ Baseline ngram_baseline(const Corpus& corpus, const io::Vocab& vocab) {
 int train_rnn(const cli::Args& args) {
     args.allow_only({"cell", "embed", "hidden", "layers", "epochs", "seed", "out", "batch",
                      "steps", "lr", "clip", "checkpoint", "checkpoint-every", "resume", "dtype",
-                     "no-baseline"});
+                     "no-baseline", "dropout"});
     const double epochs = args.get_double("epochs", 1.0);
     const std::string dtype = args.get("dtype", "f16");
     if (dtype != "f16" && dtype != "f32")
@@ -82,6 +82,7 @@ int train_rnn(const cli::Args& args) {
         options.lr = static_cast<float>(args.get_double("lr", 2e-3));
         options.clip = static_cast<float>(args.get_double("clip", 5.0));
         options.seed = static_cast<uint64_t>(args.get_int("seed", 1));
+        options.dropout = static_cast<float>(args.get_double("dropout", 0.0));
         models::char_rnn_init(model, config, corpus.vocab, options.seed);
         train::char_rnn_trainer_init(trainer, model, corpus.split.train, options);
     }
@@ -95,6 +96,9 @@ int train_rnn(const cli::Args& args) {
         trainer.options.schedule_start = trainer.step;
         trainer.options.total_steps = total;
     }
+    if (args.has("dropout")) trainer.options.dropout = static_cast<float>(args.get_double("dropout", 0));
+    if (!(trainer.options.dropout >= 0 && trainer.options.dropout < 1))
+        throw std::invalid_argument("--dropout must be in [0, 1), got " + args.get("dropout", ""));
     const std::string out = args.get("out", "char_" + model.config.cell + ".safetensors");
     const std::string checkpoint = args.get("checkpoint", "");
     const int64_t checkpoint_every = args.get_int("checkpoint-every", 200);

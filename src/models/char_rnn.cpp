@@ -68,40 +68,60 @@ void char_rnn_reset(CharRnnState& state, const CharRnn& model, int batch) {
     }
 }
 
+// What layer l (0..L-1) reads, and for l == L what fc reads: dropped copies under dropout.
+static const nn::Matrix& layer_input(const CharRnnCache& cache, int l) {
+    if (cache.dropout > 0) return cache.dropped[static_cast<size_t>(l)];
+    return l == 0 ? cache.x : cache.h[static_cast<size_t>(l - 1)];
+}
+
 void char_rnn_forward(CharRnnCache& cache, const std::vector<int>& ids, int steps, int batch,
-                      CharRnnState& state, const CharRnn& model, bool cache_for_backward) {
+                      CharRnnState& state, const CharRnn& model, bool cache_for_backward,
+                      float dropout, nn::Rng* rng) {
     if (static_cast<int64_t>(ids.size()) != int64_t(steps) * batch)
         throw std::invalid_argument("char_rnn_forward: " + std::to_string(ids.size()) +
                                     " ids, expected steps*batch = " + std::to_string(steps) + "*" +
                                     std::to_string(batch));
+    if (dropout > 0 && !rng) throw std::invalid_argument("char_rnn_forward: dropout needs an rng");
     const int L = model.config.layers;
     if (static_cast<int>(state.layers.size()) != L) char_rnn_reset(state, model, batch);
     cache.ids = ids;
+    cache.dropout = dropout;
+    cache.dropped.resize(dropout > 0 ? static_cast<size_t>(L + 1) : 0);
+    cache.masks.resize(cache.dropped.size());
+    auto drop = [&](int l, const nn::Matrix& in) {
+        if (dropout > 0)
+            nn::dropout_forward(cache.dropped[static_cast<size_t>(l)],
+                                cache.masks[static_cast<size_t>(l)], in, dropout, *rng);
+    };
     nn::embedding_forward(cache.x, ids, model.embed);
+    drop(0, cache.x);
     cache.h.resize(static_cast<size_t>(L));
     const bool lstm = model.config.cell == "lstm";
     if (lstm) cache.lstm.resize(static_cast<size_t>(L));
     else cache.gru.resize(static_cast<size_t>(L));
     for (int l = 0; l < L; ++l) {
-        const nn::Matrix& in = l == 0 ? cache.x : cache.h[l - 1];
+        const nn::Matrix& in = layer_input(cache, l);
         if (lstm)
             nn::lstm_forward(cache.h[l], in, steps, model.lstm[l], state.layers[l],
                              cache_for_backward ? &cache.lstm[l] : nullptr);
         else
             nn::gru_forward(cache.h[l], in, steps, model.gru[l], state.layers[l],
                             cache_for_backward ? &cache.gru[l] : nullptr);
+        drop(l + 1, cache.h[l]);
     }
-    nn::linear_forward(cache.logits, cache.h[L - 1], model.fc);
+    nn::linear_forward(cache.logits, layer_input(cache, L), model.fc);
 }
 
 void char_rnn_backward(CharRnnCache& cache, int steps, CharRnn& model) {
     const int L = model.config.layers;
     const bool lstm = model.config.cell == "lstm";
-    nn::linear_backward(&cache.dh, cache.dlogits, cache.h[L - 1], model.fc);
+    nn::linear_backward(&cache.dh, cache.dlogits, layer_input(cache, L), model.fc);
+    if (cache.dropout > 0) nn::dropout_backward(cache.dh, cache.dh, cache.masks[static_cast<size_t>(L)]);
     for (int l = L - 1; l >= 0; --l) {
-        const nn::Matrix& in = l == 0 ? cache.x : cache.h[l - 1];
+        const nn::Matrix& in = layer_input(cache, l);
         if (lstm) nn::lstm_backward(&cache.dx, cache.dh, in, steps, model.lstm[l], cache.lstm[l]);
         else nn::gru_backward(&cache.dx, cache.dh, in, steps, model.gru[l], cache.gru[l]);
+        if (cache.dropout > 0) nn::dropout_backward(cache.dx, cache.dx, cache.masks[static_cast<size_t>(l)]);
         std::swap(cache.dh, cache.dx);
     }
     nn::embedding_backward(cache.dh, cache.ids, model.embed);

@@ -57,6 +57,10 @@ struct CharRnnCache {
     std::vector<int> ids;                 // [T*B] inputs
     nn::Matrix x;                         // [T*B, E] embeddings
     std::vector<nn::Matrix> h;            // per layer [T*B, Hd] outputs
+    // Dropout (training only, Zaremba et al. 2014: on the non-recurrent connections): input of
+    // layer l after dropout = dropped[l] (l < L), fc input = dropped[L]; masks alike.
+    float dropout = 0;
+    std::vector<nn::Matrix> dropped, masks;
     std::vector<nn::LSTMCache> lstm;
     std::vector<nn::GRUCache> gru;
     nn::Matrix logits;                    // [T*B, V]
@@ -64,9 +68,11 @@ struct CharRnnCache {
 };
 
 // ids [T*B] -> cache.logits [T*B, V]; state carries across calls (truncated BPTT). With
-// `cache_for_backward` false the per-step caches are skipped (evaluation).
+// `cache_for_backward` false the per-step caches are skipped (evaluation). dropout > 0 (needs
+// rng) drops the embedding, between-layer and fc inputs: for training only.
 void char_rnn_forward(CharRnnCache& cache, const std::vector<int>& ids, int steps, int batch,
-                      CharRnnState& state, const CharRnn& model, bool cache_for_backward);
+                      CharRnnState& state, const CharRnn& model, bool cache_for_backward,
+                      float dropout = 0, nn::Rng* rng = nullptr);
 // Accumulates parameter gradients from cache.dlogits (set by the caller, [T*B, V]).
 void char_rnn_backward(CharRnnCache& cache, int steps, CharRnn& model);
 

@@ -95,6 +95,20 @@ static void reshape_rows(Matrix& out, const Matrix& in, int batch, int features)
     out = Eigen::Map<const Matrix>(in.data(), batch, features);
 }
 
+void dropout_forward(Matrix& y, Matrix& mask, const Matrix& x, float p, Rng& rng) {
+    if (!(p >= 0.0f && p < 1.0f))
+        throw std::invalid_argument("dropout: p must be in [0, 1), got " + std::to_string(p));
+    mask.resize(x.rows(), x.cols());
+    const float keep_scale = 1.0f / (1.0f - p);
+    for (Eigen::Index i = 0; i < mask.size(); ++i)
+        mask.data()[i] = p > 0.0f && rng.uniform() < p ? 0.0f : keep_scale;
+    y = x.cwiseProduct(mask);
+}
+
+void dropout_backward(Matrix& dx, const Matrix& dy, const Matrix& mask) {
+    dx = dy.cwiseProduct(mask);
+}
+
 void reshape_forward(Matrix& y, const Matrix& x, int batch, int features) {
     reshape_rows(y, x, batch, features);
 }

@@ -47,6 +47,12 @@ void sigmoid_backward(Matrix& dx, const Matrix& dy, const Matrix& y);
 float sigmoid(float x);  // numerically stable for large |x|
 
 // ---------------------------------------------------------------------------------------------
+// Inverted dropout (training only): mask = [u >= p] / (1 - p) per element, y = x * mask, so
+// evaluation needs no rescaling. p = 0 gives mask = 1. Backward: dx = dy * mask.
+void dropout_forward(Matrix& y, Matrix& mask, const Matrix& x, float p, Rng& rng);
+void dropout_backward(Matrix& dx, const Matrix& dy, const Matrix& mask);
+
+// ---------------------------------------------------------------------------------------------
 // Reshape / Flatten: activations are already [B, F] with features in PyTorch (C, H, W) order,
 // so a reshape only reinterprets F. These check that the element count matches.
 void reshape_forward(Matrix& y, const Matrix& x, int batch, int features);

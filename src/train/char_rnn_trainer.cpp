@@ -59,7 +59,9 @@ CharRnnStepStats char_rnn_train_step(CharRnnTrainer& trainer, models::CharRnn& m
         }
     nn::ParamList params = models::char_rnn_params(model);
     nn::zero_grad(params);
-    models::char_rnn_forward(trainer.cache, trainer.inputs, T, B, trainer.state, model, true);
+    nn::Rng dropout_rng(trainer.options.seed ^ 0xd50fULL, static_cast<uint64_t>(trainer.step));
+    models::char_rnn_forward(trainer.cache, trainer.inputs, T, B, trainer.state, model, true,
+                             trainer.options.dropout, &dropout_rng);
     CharRnnStepStats s;
     s.loss = models::char_rnn_loss(trainer.cache, trainer.targets, T, model, true);
     s.grad_norm = nn::clip_grad_norm(params, trainer.options.clip);
@@ -86,6 +88,7 @@ void save_char_rnn_checkpoint(const std::string& path, const CharRnnTrainer& tra
     metadata["trainer.seed"] = std::to_string(o.seed);
     metadata["trainer.total_steps"] = std::to_string(o.total_steps);
     metadata["trainer.schedule_start"] = std::to_string(o.schedule_start);
+    metadata["trainer.dropout"] = std::to_string(o.dropout);
     nn::ParamList params = models::char_rnn_params(model);
     CheckpointTensors tensors;
     add_adam_state(tensors, metadata, trainer.adam, params, "adam");
@@ -117,6 +120,8 @@ void load_char_rnn_checkpoint(const std::string& path, CharRnnTrainer& trainer,
     o.total_steps = std::stoll(get("trainer.total_steps"));
     auto start = file.metadata.find("trainer.schedule_start");
     o.schedule_start = start == file.metadata.end() ? 0 : std::stoll(start->second);
+    auto dropout = file.metadata.find("trainer.dropout");  // absent before dropout existed
+    o.dropout = dropout == file.metadata.end() ? 0.0f : std::stof(dropout->second);
     char_rnn_trainer_init(trainer, model, train_text, o);
     nn::ParamList params = models::char_rnn_params(model);
     io::LoadOptions load_options;

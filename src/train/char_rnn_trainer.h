@@ -27,6 +27,7 @@ struct CharRnnTrainOptions {
     int64_t total_steps = 0;
     int64_t schedule_start = 0;
     float lr_min_fraction = 0.05f;
+    float dropout = 0;       // on embedding/between-layer/fc inputs; masks from (seed, step)
 };
 
 struct CharRnnTrainer {

@@ -33,6 +33,44 @@ static float mean_sigmoid(const nn::Matrix& logits) {
     return logits.size() ? static_cast<float>(s / double(logits.size())) : 0.0f;
 }
 
+// ema = d*ema + (1-d)*w, with d ramped up from 0.1 over the first steps (as in TF's
+// ExponentialMovingAverage num_updates) so the average forgets the random initialisation.
+static void update_ema(GanTrainer& t, const nn::ParamList& g_params) {
+    const double s = static_cast<double>(t.step);
+    const float decay = std::min(t.config.ema_decay, static_cast<float>((1 + s) / (10 + s)));
+    size_t k = 0;
+    for (const nn::Param* p : g_params.params) {
+        if (!p->trainable) continue;
+        if (t.ema.size() <= k) t.ema.push_back(p->value);
+        else t.ema[k] = decay * t.ema[k] + (1 - decay) * p->value;
+        ++k;
+    }
+}
+
+void gan_apply_ema(const GanTrainer& t, models::Gan& gan, int batches, uint64_t seed) {
+    if (t.ema.empty()) return;
+    nn::ParamList g_params = models::gan_generator_params(gan);
+    size_t k = 0;
+    for (nn::Param* p : g_params.params)
+        if (p->trainable) p->value = t.ema.at(k++);
+    // Cumulative average of the batch statistics: momentum 1/(i+1) for the i-th batch.
+    const int B = std::max(t.config.batch, 2);
+    models::GeneratorActs acts;
+    nn::Matrix z;
+    std::vector<int> labels;
+    for (int i = 0; i < batches; ++i) {
+        const float momentum = 1.0f / static_cast<float>(i + 1);
+        for (nn::BatchNorm* bn : {&gan.g_bn0, &gan.g_bn1}) bn->momentum = momentum;
+        nn::Rng rng(seed, static_cast<uint64_t>(i));
+        z.resize(B, gan.config.latent);
+        nn::fill_normal(z, rng);
+        labels.clear();
+        for (int b = 0; b < B && gan.config.classes > 0; ++b) labels.push_back(b % gan.config.classes);
+        models::generator_forward(acts, z, labels, gan, /*training=*/true);
+    }
+    for (nn::BatchNorm* bn : {&gan.g_bn0, &gan.g_bn1}) bn->momentum = 0.1f;
+}
+
 GanStepStats gan_train_step(GanTrainer& t, models::Gan& gan, const nn::Matrix& images,
                             const std::vector<int>& labels) {
     const int n = static_cast<int>(images.rows());
@@ -90,6 +128,7 @@ GanStepStats gan_train_step(GanTrainer& t, models::Gan& gan, const nn::Matrix& i
     models::generator_backward(t.dfake, t.g_acts, gan);
     nn::adam_step(t.opt_g, g_params);
     nn::zero_grad(d_params);  // the G step left D gradients behind; keep them out of the next step
+    if (t.config.ema_decay > 0) update_ema(t, g_params);
 
     ++t.step;
     stats.batch = B;
@@ -114,11 +153,18 @@ void gan_save_checkpoint(const std::string& path, const GanTrainer& t, models::G
     meta["trainer.lr"] = exact(t.config.lr);
     meta["trainer.beta1"] = exact(t.config.beta1);
     meta["trainer.real_label"] = exact(t.config.real_label);
+    meta["trainer.ema_decay"] = exact(t.config.ema_decay);
     nn::ParamList g_params = models::gan_generator_params(gan);
     nn::ParamList d_params = models::gan_discriminator_params(gan);
     CheckpointTensors extra;
     add_adam_state(extra, meta, t.opt_g, g_params, "optim_g");
     add_adam_state(extra, meta, t.opt_d, d_params, "optim_d");
+    size_t k = 0;
+    for (const nn::Param* p : g_params.params) {
+        if (!p->trainable || k >= t.ema.size()) continue;
+        extra.owned.push_back(nn::Param{"ema." + p->name, p->shape, t.ema[k++], nn::Matrix(), false});
+        extra.list.add(extra.owned.back());
+    }
     nn::ParamList all = g_params;
     for (nn::Param* p : d_params.params) all.add(*p);
     for (nn::Param* p : extra.list.params) all.add(*p);
@@ -145,12 +191,25 @@ void gan_load_checkpoint(const std::string& path, GanTrainer& t, models::Gan& ga
     config.lr = std::stof(meta.at("trainer.lr"));
     config.beta1 = std::stof(meta.at("trainer.beta1"));
     config.real_label = std::stof(meta.at("trainer.real_label"));
+    auto ema_decay = meta.find("trainer.ema_decay");  // absent in checkpoints from before EMA
+    if (ema_decay != meta.end()) config.ema_decay = std::stof(ema_decay->second);
     gan_trainer_init(t, config);
     t.step = std::stoll(meta.at("trainer.step"));
     t.epoch = std::stoll(meta.at("trainer.epoch"));
     t.cursor = models::meta::require_int(meta, "trainer.cursor", path, 0, 1 << 30);
     restore_adam_state(t.opt_g, g_params, file, "optim_g");
     restore_adam_state(t.opt_d, d_params, file, "optim_d");
+    for (const nn::Param* p : g_params.params) {
+        const io::TensorInfo* info = p->trainable ? file.find("ema." + p->name) : nullptr;
+        if (!info) continue;  // EMA starts at the next step (from the current weights)
+        if (info->shape != p->shape)
+            throw std::runtime_error(path + ": checkpoint tensor ema." + p->name + " has shape " +
+                                     nn::shape_to_string(info->shape) + ", expected " +
+                                     nn::shape_to_string(p->shape));
+        std::vector<float> data = file.read_f32(*info);
+        t.ema.push_back(p->value);
+        std::copy(data.begin(), data.end(), t.ema.back().data());
+    }
 }
 
 }  // namespace train

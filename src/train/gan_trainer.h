@@ -10,6 +10,9 @@
 //           (one-sided label smoothing: real_label = 0.9 by default);
 //   G step: non-saturating loss BCE(D(fake), 1) through the just-updated D.
 // Adam(lr 2e-4, beta1 0.5, beta2 0.999) for both, as in DCGAN.
+// Optional exponential moving average (EMA) of the generator's weights (Yazici et al. 2019,
+// "The Unusual Effectiveness of Averaging in GAN Training"): the averaged generator is what
+// ships; it smooths the oscillation of adversarial training and gives steadier samples.
 #pragma once
 
 #include "models/gan.h"
@@ -28,6 +31,7 @@ struct GanTrainConfig {
     float beta1 = 0.5f;
     float real_label = 0.9f;  // one-sided label smoothing; 1 disables
     uint64_t seed = 1;        // data order and latents
+    float ema_decay = 0;      // EMA of the generator weights per step; 0 = off
 };
 
 struct GanTrainer {
@@ -36,6 +40,8 @@ struct GanTrainer {
     int64_t step = 0, epoch = 0;
     int cursor = 0;
     std::vector<int> order;
+    // EMA of each trainable generator tensor, in gan_generator_params order (empty = none yet).
+    std::vector<nn::Matrix> ema;
     // per-step buffers
     models::GeneratorActs g_acts;
     models::DiscriminatorActs d_acts;
@@ -58,7 +64,14 @@ void gan_trainer_init(GanTrainer& trainer, const GanTrainConfig& config);
 GanStepStats gan_train_step(GanTrainer& trainer, models::Gan& gan, const nn::Matrix& images,
                             const std::vector<int>& labels);
 
-// Checkpoint = generator + discriminator + both Adam states + trainer position, F32.
+// Replaces the generator's trainable weights by their EMA and re-estimates the BatchNorm
+// running statistics for those weights (the running stats tracked during training belong to
+// the raw weights): `batches` forward passes in training mode over fresh latents
+// (seeded by `seed`) with a cumulative average. No-op when the trainer has no EMA.
+void gan_apply_ema(const GanTrainer& trainer, models::Gan& gan, int batches = 100,
+                   uint64_t seed = 7);
+
+// Checkpoint = generator + discriminator + both Adam states + EMA + trainer position, F32.
 void gan_save_checkpoint(const std::string& path, const GanTrainer& trainer, models::Gan& gan,
                          std::map<std::string, std::string> extra_metadata);
 // Initialises gan (config from the file) and trainer from a checkpoint.

@@ -32,7 +32,9 @@ std::string source_path(const std::string& relative) {
     return std::string(GENLAB_SOURCE_DIR) + "/" + relative;
 }
 
-void check_model_gradient(const std::string& cell) {
+// dropout > 0: every forward uses the same masks (a fresh Rng with one seed), so the loss is a
+// fixed function of the weights and the masks' backward is checked too.
+void check_model_gradient(const std::string& cell, float dropout = 0) {
     models::CharRnn model = tiny_model(cell);
     const int T = 3, B = 2;
     const std::vector<int> warm = {0, 1, 2, 3, 4, 5}, ids = {5, 1, 2, 0, 4, 3},
@@ -46,12 +48,15 @@ void check_model_gradient(const std::string& cell) {
     nn::zero_grad(params);
     models::CharRnnState state = start;
     models::CharRnnCache cache;
-    models::char_rnn_forward(cache, ids, T, B, state, model, true);
+    nn::Rng rng(11);
+    models::char_rnn_forward(cache, ids, T, B, state, model, true, dropout, &rng);
+    if (dropout > 0) REQUIRE(cache.masks.size() == 3);  // embedding, between layers, fc input
     models::char_rnn_loss(cache, targets, T, model, true);
     auto loss = [&]() {
         models::CharRnnState s = start;
         models::CharRnnCache c;
-        models::char_rnn_forward(c, ids, T, B, s, model, false);
+        nn::Rng same_masks(11);
+        models::char_rnn_forward(c, ids, T, B, s, model, false, dropout, &same_masks);
         return double(models::char_rnn_loss(c, targets, T, model, false));
     };
     gradcheck::Tolerance tol;
@@ -72,6 +77,54 @@ TEST_CASE("char_rnn: whole-model gradient check, LSTM, 2 layers, carried state")
 
 TEST_CASE("char_rnn: whole-model gradient check, GRU, 2 layers, carried state") {
     check_model_gradient("gru");
+}
+
+TEST_CASE("char_rnn: whole-model gradient check with dropout masks, LSTM and GRU") {
+    check_model_gradient("lstm", 0.3f);
+    check_model_gradient("gru", 0.3f);
+}
+
+TEST_CASE("char_rnn: trainer dropout changes training, resume with dropout is exact") {
+    const std::string text = "the quick brown fox jumps over the lazy dog\n";
+    models::CharRnnConfig c;
+    c.cell = "lstm";
+    c.embed = 4;
+    c.hidden = 6;
+    c.layers = 1;
+    auto run = [&](float dropout, int steps, models::CharRnn& model, train::CharRnnTrainer& trainer) {
+        models::char_rnn_init(model, c, io::build_vocab(text), 5);
+        train::CharRnnTrainOptions o;
+        o.steps = 8;
+        o.batch = 2;
+        o.dropout = dropout;
+        train::char_rnn_trainer_init(trainer, model, text, o);
+        for (int i = 0; i < steps; ++i) train::char_rnn_train_step(trainer, model);
+    };
+    models::CharRnn plain, dropped;
+    train::CharRnnTrainer t_plain, t_dropped;
+    run(0.0f, 3, plain, t_plain);
+    run(0.5f, 3, dropped, t_dropped);
+    CHECK((plain.fc.weight.value - dropped.fc.weight.value).cwiseAbs().maxCoeff() > 0.0f);
+
+    // Resume at an epoch boundary (where the trainer zeroes the state anyway) continues
+    // exactly, including the dropout masks, which are keyed by (seed, step).
+    while (t_dropped.step % t_dropped.chunks_per_epoch != 0) train::char_rnn_train_step(t_dropped, dropped);
+    const std::string path = "/tmp/genlab_test_rnn_dropout.ckpt";
+    train::save_char_rnn_checkpoint(path, t_dropped, dropped, {});
+    models::CharRnn resumed;
+    train::CharRnnTrainer t_resumed;
+    train::load_char_rnn_checkpoint(path, t_resumed, resumed, text);
+    CHECK(t_resumed.options.dropout == doctest::Approx(0.5f));
+    for (int i = 0; i < 3; ++i) {
+        train::char_rnn_train_step(t_dropped, dropped);
+        train::char_rnn_train_step(t_resumed, resumed);
+    }
+    nn::ParamList a = models::char_rnn_params(dropped), b = models::char_rnn_params(resumed);
+    for (size_t k = 0; k < a.params.size(); ++k) {
+        INFO(a.params[k]->name);
+        CHECK((a.params[k]->value - b.params[k]->value).cwiseAbs().maxCoeff() == 0.0f);
+    }
+    std::remove(path.c_str());
 }
 
 TEST_CASE("char_rnn: tensor names and shapes are PyTorch's") {

@@ -227,6 +227,7 @@ TEST_CASE("gan: trainer steps are finite, small batches work, resume is exact") 
         train::GanTrainer trainer;
         train::GanTrainConfig config;
         config.batch = 4;
+        config.ema_decay = 0.9f;
         train::gan_trainer_init(trainer, config);
         const std::vector<int> used = classes ? labels : std::vector<int>{};
         for (int i = 0; i < 4; ++i) {
@@ -252,8 +253,48 @@ TEST_CASE("gan: trainer steps are finite, small batches work, resume is exact") 
             INFO(a.params[k]->name);
             CHECK((a.params[k]->value - b.params[k]->value).cwiseAbs().maxCoeff() == 0.0f);
         }
+        REQUIRE(trainer.ema.size() == resumed_trainer.ema.size());
+        REQUIRE(!trainer.ema.empty());
+        for (size_t k = 0; k < trainer.ema.size(); ++k)
+            CHECK((trainer.ema[k] - resumed_trainer.ema[k]).cwiseAbs().maxCoeff() == 0.0f);
         std::remove(path.c_str());
     }
+}
+
+TEST_CASE("gan: the EMA generator lies between its snapshots, BatchNorm is recalibrated") {
+    std::vector<int> labels;
+    Matrix images = bar_images(12, labels);
+    models::Gan gan;
+    models::gan_init(gan, tiny_config(0), 3);
+    train::GanTrainer trainer;
+    train::GanTrainConfig config;
+    config.batch = 4;
+    config.ema_decay = 0.5f;
+    train::gan_trainer_init(trainer, config);
+    const Matrix w0 = gan.g_fc.weight.value;
+    train::gan_train_step(trainer, gan, images, {});
+    const Matrix w1 = gan.g_fc.weight.value;
+    train::gan_train_step(trainer, gan, images, {});
+    const Matrix w2 = gan.g_fc.weight.value;
+    // step 1 starts the average at w1; step 2: decay min(0.5, (1+1)/(10+1)) = 2/11.
+    const float d = 2.0f / 11.0f;
+    REQUIRE(!trainer.ema.empty());
+    CHECK((trainer.ema[0] - (d * w1 + (1 - d) * w2)).cwiseAbs().maxCoeff() < 1e-6f);
+    CHECK((w1 - w0).cwiseAbs().maxCoeff() > 0.0f);
+
+    const Matrix mean_before = gan.g_bn0.running_mean.value;
+    train::gan_apply_ema(trainer, gan, 20, 5);
+    CHECK((gan.g_fc.weight.value - trainer.ema[0]).cwiseAbs().maxCoeff() == 0.0f);
+    CHECK((gan.g_bn0.running_mean.value - mean_before).cwiseAbs().maxCoeff() > 0.0f);
+    CHECK(gan.g_bn0.momentum == doctest::Approx(0.1f));
+    // The recalibrated statistics are those of the EMA generator: eval-mode outputs are finite
+    // and in the tanh range.
+    Matrix z, out;
+    models::gan_sample_latent(z, 8, gan.config.latent, 1);
+    models::gan_generate(out, z, {}, gan);
+    CHECK(out.allFinite());
+    CHECK(out.minCoeff() >= 0.0f);
+    CHECK(out.maxCoeff() <= 1.0f);
 }
 
 TEST_CASE("gan: sampling is deterministic and prefix-stable in the seed") {

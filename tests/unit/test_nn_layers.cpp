@@ -96,6 +96,26 @@ TEST_CASE("nn: reshape keeps the flat order and checks the element count") {
     CHECK_THROWS_AS(nn::reshape_forward(y, x, 5, 5), std::invalid_argument);
 }
 
+TEST_CASE("nn: dropout keeps 1-p of the elements, rescales them, and backward uses the mask") {
+    nn::Rng rng(9);
+    Matrix x = Matrix::Constant(200, 50, 2.0f), y, mask, dx;
+    nn::dropout_forward(y, mask, x, 0.25f, rng);
+    const double kept = (mask.array() > 0.0f).cast<double>().mean();
+    CHECK(kept == doctest::Approx(0.75).epsilon(0.03));
+    for (Eigen::Index i = 0; i < y.size(); ++i) {
+        const float v = y.data()[i];
+        REQUIRE((v == 0.0f || std::fabs(v - 2.0f / 0.75f) < 1e-5f));
+    }
+    CHECK(y.mean() == doctest::Approx(2.0).epsilon(0.05));  // expectation preserved
+    Matrix dy = Matrix::Constant(200, 50, 1.0f);
+    nn::dropout_backward(dx, dy, mask);
+    CHECK(dx == mask);
+    nn::dropout_forward(y, mask, x, 0.0f, rng);
+    CHECK(y == x);
+    CHECK_THROWS_AS(nn::dropout_forward(y, mask, x, 1.0f, rng), std::invalid_argument);
+    CHECK_THROWS_AS(nn::dropout_forward(y, mask, x, -0.1f, rng), std::invalid_argument);
+}
+
 TEST_CASE("nn: embedding gathers rows and scatters gradients") {
     nn::Rng rng(4);
     nn::Embedding emb;
