@@ -55,7 +55,7 @@ Baseline ngram_baseline(const Corpus& corpus, const io::Vocab& vocab) {
 int train_rnn(const cli::Args& args) {
     args.allow_only({"cell", "embed", "hidden", "layers", "epochs", "seed", "out", "batch",
                      "steps", "lr", "clip", "checkpoint", "checkpoint-every", "resume", "dtype",
-                     "no-baseline", "dropout"});
+                     "no-baseline", "dropout", "stop-at-step"});
     const double epochs = args.get_double("epochs", 1.0);
     const std::string dtype = args.get("dtype", "f16");
     if (dtype != "f16" && dtype != "f32")
@@ -115,7 +115,9 @@ int train_rnn(const cli::Args& args) {
     const int64_t first = trainer.step;
     // Counts this run's steps (a resumed run starts at first > 0), so the ETA is right.
     cli::ProgressBar bar("train rnn", std::max<int64_t>(total - first, 0));
-    while (trainer.step < total) {
+    // --stop-at-step ends this run early without changing the schedule (stage 1 of a chain).
+    const int64_t stop = std::min(total, args.get_int("stop-at-step", total));
+    while (trainer.step < stop) {
         train::CharRnnStepStats s = train::char_rnn_train_step(trainer, model);
         const double k = trainer.step - first < 50 ? 1.0 / double(trainer.step - first) : 0.02;
         avg += k * (s.bits_per_char - avg);
