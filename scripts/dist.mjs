@@ -5,13 +5,16 @@
 //      in-browser training data, which is cached when first used)
 //   3. check that no HTML/JS/CSS file points at an absolute path ("/x", which breaks on a host
 //      that serves the site from a sub-folder)
-//   4. print sizes: raw, gzip -9, brotli (quality 11), per file and in total
+//   4. print sizes: raw, gzip -9, brotli (quality 11), per file and in total; --fast-sizes uses
+//      gzip -6 and brotli quality 5 (what a CDN compressing on the fly does; the tests use it)
 import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import crypto from 'node:crypto';
 
-const [site, out] = process.argv.slice(2);
+const args = process.argv.slice(2);
+const fastSizes = args.includes('--fast-sizes');
+const [site, out] = args.filter((a) => !a.startsWith('--'));
 if (!site || !out) {
   console.error('usage: node scripts/dist.mjs SITE_DIR OUT_DIR');
   process.exit(2);
@@ -60,14 +63,15 @@ const rows = walk(out).map((f) => {
   return {
     file: rel(f),
     raw: bytes.length,
-    gzip: zlib.gzipSync(bytes, { level: 9 }).length,
+    gzip: zlib.gzipSync(bytes, { level: fastSizes ? 6 : 9 }).length,
     brotli: zlib.brotliCompressSync(bytes, {
-      params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 11, [zlib.constants.BROTLI_PARAM_SIZE_HINT]: bytes.length },
+      params: { [zlib.constants.BROTLI_PARAM_QUALITY]: fastSizes ? 5 : 11, [zlib.constants.BROTLI_PARAM_SIZE_HINT]: bytes.length },
     }).length,
   };
 }).sort((a, b) => b.raw - a.raw);
 const kb = (n) => (n / 1024).toFixed(1).padStart(9);
 const line = (name, r) => console.log(`${name.padEnd(36)} ${kb(r.raw)} ${kb(r.gzip)} ${kb(r.brotli)}`);
+console.log(`sizes in KiB; gzip level ${fastSizes ? 6 : 9}, brotli quality ${fastSizes ? 5 : 11}`);
 console.log(`${'file'.padEnd(36)} ${'raw KiB'.padStart(9)} ${'gzip KiB'.padStart(9)} ${'br KiB'.padStart(9)}`);
 for (const r of rows) line(r.file, r);
 const sum = (pick) => rows.filter(pick).reduce((a, r) => ({ raw: a.raw + r.raw, gzip: a.gzip + r.gzip, brotli: a.brotli + r.brotli }),

@@ -57,7 +57,7 @@
     const allowed = [location.origin].concat(
       (settings['allow-origin'] || '').split(',').map((s) => s.trim()).filter(Boolean));
     params.set('origin', allowed.includes('*') ? '*' : Array.from(new Set(allowed)).join(','));
-    return appUrl.href + '#' + params.toString().replace(/%2C/g, ',');
+    return appUrl.href + '#' + params.toString().replace(/%2C/g, ',').replace(/%3A/g, ':');
   }
 
   function mount(el) {

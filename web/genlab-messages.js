@@ -60,7 +60,7 @@
       if (k === 'origin') continue;  // the allowlist is the embedding author's, not a message's
       params.set(k, Array.isArray(v) ? v.join(',') : String(v));
     }
-    history.replaceState(null, '', '#' + params.toString().replace(/%2C/g, ','));
+    history.replaceState(null, '', '#' + params.toString().replace(/%2C/g, ',').replace(/%3A/g, ':'));
     return window.GenlabUrl.apply(location.hash);
   }
 

@@ -296,7 +296,7 @@
     if (flags.autoplay) out.set('autoplay', '1');
     if (flags.theme) out.set('theme', flags.theme);
     if (flags.origin && !embed) out.set('origin', flags.origin.join(','));
-    return out.toString().replace(/%2C/g, ',');
+    return out.toString().replace(/%2C/g, ',').replace(/%3A/g, ':');
   }
 
   const appUrl = () => new URL('index.html', location.href).href;
@@ -376,7 +376,7 @@
       const full = new URLSearchParams(hashFor(current()));
       for (const key of ['view', 'hide', 'show', 'lock', 'origin']) full.delete(key);
       full.set('panel', current().panel);
-      const w = window.open(appUrl() + '#' + full.toString().replace(/%2C/g, ','), '_blank', 'noopener');
+      const w = window.open(appUrl() + '#' + full.toString().replace(/%2C/g, ',').replace(/%3A/g, ':'), '_blank', 'noopener');
       if (!w) flash('Open it yourself: ' + appUrl());
     }
   }

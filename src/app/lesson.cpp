@@ -109,6 +109,20 @@ nlohmann::json lesson_flags_json() {
 // ---------------------------------------------------------------------------------------------
 // [SECTION] Widgets
 
+namespace {
+// Remembered under the visible panel's id (genlab.query(panel, {op: "rect", name})), for tests.
+void remember_button(const char* name) {
+    if (Panel* p = active_panel()) remember_item_rect(std::string(p->id()) + "/" + name);
+}
+
+void ask_page(const char* what) {
+    EM_ASM({
+        if (window.GenlabUrl) window.GenlabUrl.share(UTF8ToString($0));
+        else console.warn('genlab-url.js is not loaded');
+    }, what);
+}
+}  // namespace
+
 void draw_url_notes() {
     LessonFlags& f = mutable_flags();
     if (f.notes.empty()) return;
@@ -118,23 +132,16 @@ void draw_url_notes() {
     ImGui::PopTextWrapPos();
     ImGui::PopStyleColor();
     if (ImGui::SmallButton("Dismiss")) f.notes.clear();
-    if (Panel* p = active_panel()) remember_item_rect(std::string(p->id()) + "/dismiss_notes");
+    remember_button("dismiss_notes");
 }
-
-namespace {
-void ask_page(const char* what) {
-    EM_ASM({
-        if (window.GenlabUrl) window.GenlabUrl.share(UTF8ToString($0));
-        else console.warn('genlab-url.js is not loaded');
-    }, what);
-}
-}  // namespace
 
 void draw_share_buttons() {
     if (ImGui::SmallButton("Copy link")) ask_page("link");
+    remember_button("copy_link");
     if (ImGui::IsItemHovered()) ImGui::SetTooltip("A link to exactly this view (the state lives in the URL)");
     ImGui::SameLine();
     if (ImGui::SmallButton("Copy embed code")) ask_page("embed");
+    remember_button("copy_embed");
     if (ImGui::IsItemHovered()) ImGui::SetTooltip("An <iframe> snippet of this panel for a course page");
     ImGui::SameLine();
     if (ImGui::SmallButton("Lesson")) ask_page("lesson");
@@ -143,6 +150,7 @@ void draw_share_buttons() {
 
 void draw_open_full_app_button() {
     if (ImGui::SmallButton("Open in GenLab")) ask_page("open");
+    remember_button("open_full_app");
 }
 
 void draw_page_messages() {

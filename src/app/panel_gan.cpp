@@ -32,7 +32,7 @@ public:
         // Narrow (embeds from 320 px): controls above the grid instead of beside it.
         const bool narrow = narrow_layout();
         const ImVec2 avail = ImGui::GetContentRegionAvail();
-        const ImVec2 controls_size = narrow ? ImVec2(0, std::clamp(avail.y * 0.42f, 120.0f, 260.0f))
+        const ImVec2 controls_size = narrow ? ImVec2(0, std::clamp(avail.y * 0.42f, 150.0f, 260.0f))
                                             : ImVec2(std::clamp(avail.x * 0.28f, 230.0f, 330.0f), 0);
         ImGui::BeginChild("controls", controls_size, true);
         draw_controls();
@@ -256,8 +256,18 @@ public:
 
 private:
     void draw_controls() {
-        ImGui::TextColored(ImVec4(0.55f, 0.75f, 1.0f, 1.0f), "Sample digits from a DCGAN");
-        ImGui::Spacing();
+        // Narrow: no title, labels beside their fields, so model, n, seed and Resample fit
+        // without scrolling.
+        const bool narrow = narrow_layout();
+        const auto label = [narrow](const char* text) {
+            if (narrow) ImGui::AlignTextToFramePadding();
+            ImGui::TextUnformatted(text);
+            if (narrow) ImGui::SameLine(ImGui::CalcTextSize("Digits").x + ImGui::GetStyle().ItemSpacing.x * 2);
+        };
+        if (!narrow) {
+            ImGui::TextColored(ImVec4(0.55f, 0.75f, 1.0f, 1.0f), "Sample digits from a DCGAN");
+            ImGui::Spacing();
+        }
         int model = conditional_ ? 1 : 0;
         if (Control c("model"); c) {
             if (ImGui::RadioButton("GAN", &model, 0)) set_conditional(false);
@@ -267,11 +277,11 @@ private:
 
         ImGui::PushItemWidth(-1);
         if (Control c("n"); c) {
-            ImGui::TextUnformatted("Digits");
+            label("Digits");
             if (ImGui::SliderInt("##n", &n_, 1, 64)) resample_latents_ = true, z_edit_.clear();
         }
         if (Control c("seed"); c) {
-            ImGui::TextUnformatted("Seed");
+            label("Seed");
             if (ImGui::InputInt("##seed", &seed_)) {
                 seed_ = std::max(0, seed_);
                 resample_latents_ = true;

@@ -17,7 +17,7 @@ let browser;
 before(async () => {
   assert.ok(fs.existsSync(path.join(siteDir, 'genlab_app.wasm')), 'run bash scripts/setup.sh first');
   root = fs.mkdtempSync(path.join(os.tmpdir(), 'genlab-dist-'));
-  const out = execFileSync('node', [path.join(repo, 'scripts/dist.mjs'), siteDir, path.join(root, 'course/genlab')],
+  const out = execFileSync('node', [path.join(repo, 'scripts/dist.mjs'), '--fast-sizes', siteDir, path.join(root, 'course/genlab')],
                            { encoding: 'utf8' });
   assert.match(out, /^total\s+[\d.]+\s+[\d.]+\s+[\d.]+$/m, 'the build prints total raw / gzip / brotli sizes');
   browser = await launchChromium();

@@ -49,8 +49,8 @@ after(async () => {
   if (hostDir) fs.rmSync(hostDir, { recursive: true, force: true });
 });
 
-async function newPage(viewport) {
-  const context = await browser.newContext({ viewport });
+async function newPage(viewport, options = {}) {
+  const context = await browser.newContext({ viewport, ...options });
   await recordCspViolations(context);
   const page = await context.newPage();
   const errors = collectPageErrors(page);
@@ -165,7 +165,7 @@ test('lesson.html: three lazy widgets reach ready with their attributes; set() c
 });
 
 test('a course page on another origin embeds a 360 px widget with embed.js and talks to it', async () => {
-  const { context, page, errors } = await newPage({ width: 420, height: 700 });
+  const { context, page, errors } = await newPage({ width: 420, height: 700 }, { hasTouch: true });
   try {
     await page.goto(course.url + 'course.html');
     await page.evaluate(() => document.querySelector('#narrow').genlab.ready.then(() => true));
@@ -190,6 +190,10 @@ test('a course page on another origin embeds a 360 px widget with embed.js and t
     const rect = await page.frameLocator('#narrow iframe').locator('body')
       .evaluate(() => window.genlab.query('gan', { op: 'rect', name: 'resample' }));
     assert.ok(rect.x + rect.w <= 360, `controls fit in 360 px: ${JSON.stringify(rect)}`);
+    // Touch: a tap on Resample draws a new seed.
+    const frameBox = await page.locator('#narrow iframe').boundingBox();
+    await page.touchscreen.tap(frameBox.x + rect.x + rect.w / 2, frameBox.y + rect.y + rect.h / 2);
+    await waitWidget(page, '#narrow', (s) => s.raw.state.seed !== 11, 'a tap on Resample changes the seed', 10_000);
     assert.deepEqual(await cspViolations(page), [], 'no CSP violations');
     assert.deepEqual(errors, [], 'no console errors or page errors');
   } finally {
@@ -224,6 +228,62 @@ test('a page whose origin is not on the allowlist is ignored; a plain iframe sni
     await frame.waitForFunction(() => window.genlab.state().state.seed === 8, null, { timeout: 10_000 });
     assert.deepEqual(await cspViolations(page), [], 'no CSP violations');
     assert.deepEqual(errors.filter((e) => !e.includes('ignored a message')), [], 'no console errors or page errors');
+  } finally {
+    await context.close();
+  }
+});
+
+// ImGui 1.86 reads one mouse state per frame: a click is move, press, release on separate frames.
+async function clickImGui(page, rect) {
+  const x = rect.x + rect.w / 2, y = rect.y + rect.h / 2;
+  const frames = () => page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+  await page.mouse.move(x, y);
+  await frames();
+  await page.mouse.down();
+  await frames();
+  await page.mouse.up();
+  await frames();
+}
+
+test('"Copy embed code" pasted into a course page shows the same view; "Copy link" too', async () => {
+  const context = await browser.newContext({ viewport: { width: 1100, height: 700 },
+                                             permissions: ['clipboard-read', 'clipboard-write'] });
+  await recordCspViolations(context);
+  const page = await context.newPage();
+  const errors = collectPageErrors(page);
+  try {
+    await page.goto(app.url + 'index.html#panel=morph&a=test:12&b=random:5&kind=linear&t=0.4&steps=5');
+    await page.waitForFunction(() => window.genlab && window.genlab.ready(), null, { timeout: 90_000 });
+    const expected = (await page.evaluate(() => window.genlab.state())).state;
+    assert.deepEqual([expected.a, expected.b, expected.slerp, expected.steps], [{ test: 12 }, { random: 5 }, false, 5]);
+
+    await clickImGui(page, await page.evaluate(() => window.genlab.query('morph', { op: 'rect', name: 'copy_link' })));
+    await page.waitForFunction(() => window.GenlabUrl.lastShared?.what === 'link' && window.genlab.ui().flash === 'Link copied',
+                               null, { timeout: 10_000 });
+    const link = await page.evaluate(() => navigator.clipboard.readText());
+    assert.equal(link, await page.evaluate(() => window.genlab.shareLinks().link));
+    assert.match(link, /#panel=morph&.*a=test:12/);
+
+    await clickImGui(page, await page.evaluate(() => window.genlab.query('morph', { op: 'rect', name: 'copy_embed' })));
+    await page.waitForFunction(() => window.genlab.ui().flash === 'Embed code copied', null, { timeout: 10_000 });
+    const snippet = await page.evaluate(() => navigator.clipboard.readText());
+    assert.match(snippet, /^<iframe src="http:\/\/127\.0\.0\.1:\d+\/index\.html#view=morph&/, snippet);
+
+    // Pasted as-is into a page on another origin.
+    fs.writeFileSync(path.join(hostDir, 'pasted.html'), `<!doctype html><html><head><meta charset="utf-8">
+<link rel="icon" href="data:,"><title>pasted</title></head><body><p>My notes</p>\n${snippet}\n</body></html>`);
+    const pasted = await context.newPage();
+    const pastedErrors = collectPageErrors(pasted);
+    await pasted.goto(course.url + 'pasted.html');
+    const frame = await (await pasted.$('iframe')).contentFrame();
+    await frame.waitForFunction(() => window.genlab && window.genlab.ready(), null, { timeout: 90_000 });
+    const shown = await frame.evaluate(() => ({ s: window.genlab.state(), ui: window.genlab.ui() }));
+    assert.equal(shown.ui.view, 'morph', 'embed mode: the morph panel only');
+    for (const key of ['a', 'b', 'slerp', 'steps']) assert.deepEqual(shown.s.state[key], expected[key], key);
+    assert.ok(Math.abs(shown.s.state.t - expected.t) < 1e-5, 't');
+    assert.deepEqual(await cspViolations(pasted), [], 'no CSP violations');
+    assert.deepEqual(pastedErrors, [], 'no errors in the pasted page');
+    assert.deepEqual(errors, [], 'no console errors or page errors');
   } finally {
     await context.close();
   }
