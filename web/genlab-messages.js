@@ -98,7 +98,7 @@
   let last = null;
   let lastStepAt = 0;
   function watch() {
-    if (!appReady()) return;
+    if (window.parent === window || !appReady()) return;  // events are for an embedding page
     if (!readySent) {
       readySent = true;
       emit('ready');

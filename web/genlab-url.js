@@ -376,8 +376,10 @@
       const full = new URLSearchParams(hashFor(current()));
       for (const key of ['view', 'hide', 'show', 'lock', 'origin']) full.delete(key);
       full.set('panel', current().panel);
-      const w = window.open(appUrl() + '#' + full.toString().replace(/%2C/g, ',').replace(/%3A/g, ':'), '_blank', 'noopener');
-      if (!w) flash('Open it yourself: ' + appUrl());
+      // No 'noopener' feature: with it window.open returns null even when it worked.
+      const w = window.open(appUrl() + '#' + full.toString().replace(/%2C/g, ',').replace(/%3A/g, ':'), '_blank');
+      if (w) w.opener = null;
+      else flash('Popups are blocked here; open ' + appUrl());
     }
   }
 

@@ -305,6 +305,8 @@ test('the app under a strict CSP: no eval in the build, no violations, no errors
     await page.waitForFunction(() => Object.values(window.genlab.state().weights).every((w) => w.status === 'ready'),
                                null, { timeout: 90_000 });
     assert.deepEqual(await cspViolations(page), [], 'no CSP violations');
+    assert.equal(await page.evaluate(() => document.cookie), '', 'no cookies');
+    assert.deepEqual((await context.cookies()), [], 'no cookies in the browser context');
     assert.deepEqual(errors, [], 'no console errors or page errors');
   } finally {
     await context.close();

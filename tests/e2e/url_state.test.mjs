@@ -112,6 +112,14 @@ test('URL state: malformed parameters are ignored or clamped, with a visible not
     const t = (await panelState(page)).state;
     assert.equal(t.temperature, 0, 'temperature=-3 clamped to 0');
     assert.ok(t.length !== 1e9, 'length=1e9 is not a whole number: ignored');
+
+    // autoplay=1 starts training as soon as the training data is in.
+    await page.evaluate(() => { location.hash = '#view=train&model=gan&batch=8&autoplay=1'; });
+    await page.waitForFunction(() => {
+      const s = window.genlab.state();
+      return s.panel === 'train' && s.state.kind === 'gan' && s.state.running && s.state.step > 0;
+    }, null, { timeout: 90_000 });
+    assert.equal((await panelState(page)).state.batch, 8);
     assert.deepEqual(errors, [], 'no console errors or page errors');
   } finally {
     await context.close();
