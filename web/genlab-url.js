@@ -69,6 +69,15 @@
     rnn: 'text', train: 'train', training: 'train',
   };
   const FLAGS = ['view', 'panel', 'hide', 'show', 'lock', 'autoplay', 'theme', 'origin'];
+  // Control names for hide= / show= / lock= (app::Control in src/app/panel_*.cpp); "all" is every one.
+  const CONTROLS = {
+    gan: ['model', 'n', 'seed', 'resample', 'class', 'z'],
+    morph: ['a', 'b', 't', 'play', 'swap', 'kind', 'steps', 'gan', 'gan_seeds'],
+    latent: ['layers'],
+    draw: ['clear', 'brush'],
+    text: ['model', 'prime', 'temperature', 'top_k', 'length', 'seed', 'speed', 'generate', 'copy', 'follow', 'distribution'],
+    train: ['model', 'cell', 'text', 'play', 'reset', 'lr', 'batch', 'weights'],
+  };
 
   // Short numbers in URLs: 0.800000011920929 (a C++ float) -> 0.8.
   const short = (x) => Number(Number(x).toPrecision(6));
@@ -193,7 +202,15 @@
         notes.push(`${message}; ignored`);
       }
     }
-    for (const key of ['hide', 'show', 'lock']) if (raw.has(key)) flags[key] = nameList(raw.get(key));
+    for (const key of ['hide', 'show', 'lock']) {
+      if (!raw.has(key)) continue;
+      const known = panel ? CONTROLS[panel] : Object.values(CONTROLS).flat();
+      flags[key] = nameList(raw.get(key)).filter((name) => {
+        if (name === 'all' || known.includes(name)) return true;
+        notes.push(`${key}: no control "${name}"${panel ? ` on the ${panel} panel (${known.join(', ')})` : ''}; ignored`);
+        return false;
+      });
+    }
     if (raw.has('theme')) {
       const theme = raw.get('theme').toLowerCase();
       if (theme === 'light' || theme === 'dark') flags.theme = theme;
@@ -204,7 +221,14 @@
       if (/^(1|true|yes|on)$/i.test(a)) flags.autoplay = true;
       else if (!/^(0|false|no|off)$/i.test(a)) notes.push(`autoplay=${a} is not 0 or 1; ignored`);
     }
-    if (raw.has('origin')) flags.origin = nameList(raw.get('origin'));
+    if (raw.has('origin')) {
+      flags.origin = nameList(raw.get('origin')).filter((o) => {
+        let ok = o === '*';
+        try { ok = ok || new URL(o).origin === o; } catch { /* not a URL */ }
+        if (!ok) notes.push(`origin: "${o}" is not an origin such as https://example.org; ignored`);
+        return ok;
+      });
+    }
     return { panel, params, set, flags, notes };
   }
 
@@ -395,7 +419,7 @@
 
   const GenlabUrl = {
     parse, apply, current, links, share, start, startAutoplay, panelOf, hashFor,
-    flags: () => flags, notes: [], applied: false, lastShared: null, PANELS, ALIASES,
+    flags: () => flags, notes: [], applied: false, lastShared: null, PANELS, ALIASES, CONTROLS,
   };
   window.GenlabUrl = GenlabUrl;
 })();

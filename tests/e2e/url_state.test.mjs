@@ -80,7 +80,7 @@ test('URL state: every panel round-trips through the copied link', async () => {
 });
 
 test('URL state: malformed parameters are ignored or clamped, with a visible note', async () => {
-  const { context, page, errors } = await openAt('#panel=gan&model=cgan&n=500&seed=abc&class=12&wat=1&z=1,x&theme=purple');
+  const { context, page, errors } = await openAt('#panel=gan&model=cgan&n=500&seed=abc&class=12&wat=1&z=1,x&theme=purple&lock=seed,sede&origin=evil');
   try {
     const s = (await panelState(page)).state;
     assert.equal(s.conditional, true, 'model=cgan applied');
@@ -89,10 +89,11 @@ test('URL state: malformed parameters are ignored or clamped, with a visible not
     assert.equal(s.seed, 1, 'seed=abc ignored (default seed kept)');
     const ui = await page.evaluate(() => window.genlab.ui());
     const notes = ui.notes.join(' | ');
-    for (const word of ['n=500', 'seed=abc', 'class=12', '"wat"', 'z=1,x', 'theme=purple']) {
+    for (const word of ['n=500', 'seed=abc', 'class=12', '"wat"', 'z=1,x', 'theme=purple', '"sede"', '"evil"']) {
       assert.ok(notes.includes(word), `a note about ${word}: ${notes}`);
     }
     assert.equal(ui.theme, 'dark', 'a bad theme leaves the default');
+    assert.deepEqual(ui.lock, ['seed'], 'the known control name is kept');
     // The note is drawn: its Dismiss button has a rectangle on screen, and dismissing clears it.
     const rect = await query(page, 'gan', { op: 'rect', name: 'dismiss_notes' });
     assert.ok(rect.w > 0 && rect.h > 0, `the URL note is visible: ${JSON.stringify(rect)}`);
