@@ -77,7 +77,8 @@
     const reply = (body) => post(event.source, any ? '*' : event.origin, Object.assign({ genlab: 'result', id: data.id }, body));
     if (data.genlab === 'hello') {
       subscribers.add(event.origin);
-      if (appReady()) post(event.source, any ? '*' : event.origin, { genlab: 'event', type: 'ready', value: snapshot() });
+      // Said hello after the ready event went out: it gets its own (before, watch() sends it).
+      if (readySent) post(event.source, any ? '*' : event.origin, { genlab: 'event', type: 'ready', value: snapshot() });
       return;
     }
     if (!appReady()) return reply({ ok: false, error: 'not ready yet; wait for the ready event' });
