@@ -24,8 +24,10 @@ if(EMSCRIPTEN)
   set(GENLAB_WASM_NODE_LINK_OPTIONS
       -sALLOW_MEMORY_GROWTH=1 -sEXIT_RUNTIME=1 -sENVIRONMENT=node)
   # The browser app. The HTML shell (web/index.html) defines `Module` before loading the script.
+  # DYNAMIC_EXECUTION=0: no eval / new Function in the JS, so the app runs under a strict
+  # Content-Security-Policy without 'unsafe-eval' (embeds in course pages).
   set(GENLAB_WASM_APP_LINK_OPTIONS
-      -sALLOW_MEMORY_GROWTH=1 -sUSE_WEBGL2=1 -sFULL_ES3=1 -sENVIRONMENT=web
+      -sALLOW_MEMORY_GROWTH=1 -sUSE_WEBGL2=1 -sFULL_ES3=1 -sENVIRONMENT=web -sDYNAMIC_EXECUTION=0
       "-sEXPORTED_FUNCTIONS=['_main','_malloc','_free']"
       "-sEXPORTED_RUNTIME_METHODS=['ccall','cwrap','UTF8ToString','stringToUTF8','lengthBytesUTF8','HEAPU8','HEAPF32']")
 else()

@@ -23,7 +23,8 @@ const MIME = {
 };
 
 // Starts serving `root`; resolves to { server, port, url, close() }. port 0 picks a free port.
-export function startServer({ root, port = 0, host = '127.0.0.1', log = false }) {
+// `headers` are added to every file response (the e2e tests serve the app under a strict CSP).
+export function startServer({ root, port = 0, host = '127.0.0.1', log = false, headers = {} }) {
   const base = path.resolve(root);
   const server = http.createServer((req, res) => {
     let pathname;
@@ -52,6 +53,7 @@ export function startServer({ root, port = 0, host = '127.0.0.1', log = false })
         'content-type': MIME[path.extname(file).toLowerCase()] || 'application/octet-stream',
         'content-length': stat.size,
         'cache-control': 'no-cache',
+        ...headers,
       });
       if (req.method === 'HEAD') { res.end(); return; }
       fs.createReadStream(file).pipe(res);

@@ -66,7 +66,8 @@
         return out;
       };
       window.genlab = {
-        ready: () => M._genlab_ready() === 1,
+        // True once the first frame is drawn and the URL state (genlab-url.js) is applied.
+        ready: () => M._genlab_ready() === 1 && (!window.GenlabUrl || window.GenlabUrl.applied),
         // {"panel": id, "panels": [...], "weights": {...}, "state": {...active panel...}}
         state: () => call('genlab_state', [], []),
         // Switches panel with {"panel": "gan"}; other fields go to the active panel.
@@ -87,12 +88,40 @@
           }
         },
         clearWeightsCache: () => window.GenlabWeights.clearCache(),
+        // Lesson flags and page messages ({} reads them): view, hide, show, lock, theme, notes, offline.
+        ui: (obj) => call('genlab_ui', ['string'], [JSON.stringify(obj || {})]),
+        // What "Copy link" / "Copy embed code" copy: {link, embed, embedScript}.
+        shareLinks: () => window.GenlabUrl.links(),
         module: M,
       };
       loaderEl.classList.add('hidden');
+      // Apply the URL once the first frame exists (ImGui is up), then follow the state.
+      const startUrlState = () => {
+        if (M._genlab_ready() !== 1) { requestAnimationFrame(startUrlState); return; }
+        if (window.GenlabUrl) window.GenlabUrl.start();
+        registerOfflineCache();
+      };
+      startUrlState();
     },
     onAbort(what) { fail(String(what)); },
   };
+
+  // Offline after the first visit: the static dist (scripts/dist.sh) marks index.html with
+  // <meta name="genlab-offline" content="sw.js">; the service worker caches the app shell and
+  // weights. The dev server (build/site) has no mark, so nothing is cached behind a developer.
+  function registerOfflineCache() {
+    const mark = document.querySelector('meta[name="genlab-offline"]');
+    if (!mark || !('serviceWorker' in navigator)) return;
+    const say = (text) => { try { window.genlab.ui({ offline: text }); } catch { /* ignore */ } };
+    navigator.serviceWorker.register(mark.content)
+      .then(() => navigator.serviceWorker.ready)
+      .then(() => say('available offline'))
+      .catch((err) => { console.warn('GenLab: no offline cache:', err.message || err); });
+  }
+
+  // The canvas has its own right-click behaviour (no browser menu); set here, not inline, so the
+  // page runs under a Content-Security-Policy without 'unsafe-inline'.
+  document.getElementById('canvas').addEventListener('contextmenu', (e) => e.preventDefault());
 
   setStatus('Loading GenLab…');
   const script = document.createElement('script');

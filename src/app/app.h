@@ -7,6 +7,8 @@
 //                      and handed to C++; a panel asks for a file and polls its slot.
 // [SECTION] Bridge   — extern "C" EMSCRIPTEN_KEEPALIVE functions in bridge.cpp, wrapped as
 //                      window.genlab in web/genlab-loader.js.
+// [SECTION] Lesson   — flags from the URL (web/genlab-url.js -> genlab_ui): one panel only,
+//                      hidden and locked controls, theme; implemented in lesson.cpp.
 //
 // Panels and the loader know nothing about GL except to upload textures (see textures.h).
 #pragma once
@@ -63,7 +65,8 @@ struct Panel {
     // Called every frame for every panel (visible or not) with a time budget in ms, for
     // incremental work: streaming text generation, training slices, animation.
     virtual void tick(double budget_ms) { (void)budget_ms; }
-    // JSON state for window.genlab.state() / set() (and later the URL hash).
+    // JSON state for window.genlab.state() / set(), and so for the URL hash (web/genlab-url.js
+    // maps URL parameters to these fields).
     virtual nlohmann::json state() const { return nlohmann::json::object(); }
     // Applies the fields it knows; throws std::invalid_argument with a message for bad values.
     virtual void set_state(const nlohmann::json& state) { (void)state; }
@@ -87,5 +90,30 @@ struct SharedDigits {
     int drawing_generation = 0;     // bumps on every change
 };
 SharedDigits& shared_digits();
+
+// ---------------------------------------------------------------------------------------------
+// [SECTION] Lesson
+
+// Wraps one named control of the visible panel so a lesson author can hide it (URL `hide=`) or
+// show it read-only (`lock=`). Names are the URL parameter names ("seed", "temperature", ...).
+//   if (app::Control c("seed"); c) { ImGui::InputInt(...); }
+// A hidden control is not drawn; a locked one is drawn inside ImGui::BeginDisabled().
+class Control {
+public:
+    explicit Control(const char* name);
+    ~Control();
+    Control(const Control&) = delete;
+    Control& operator=(const Control&) = delete;
+    explicit operator bool() const { return visible_; }
+
+private:
+    bool visible_ = true;
+    bool locked_ = false;
+};
+bool control_hidden(const char* name);
+bool control_locked(const char* name);
+
+// True below this content width (CSS pixels): panels stack their columns (embeds from 320 px).
+bool narrow_layout();
 
 }  // namespace app

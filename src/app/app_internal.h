@@ -5,6 +5,7 @@
 #include "app/app.h"
 
 #include <cstdint>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -43,5 +44,23 @@ std::string take_tab_switch();  // "" when none pending
 // genlab.state().frame_ms.
 double frame_cpu_ms();
 nlohmann::json frame_timing();  // {"frame_ms", "ui_ms", "tick_ms", "render_ms"}, smoothed
+
+// Lesson flags and page messages (lesson.cpp), set from the URL through genlab_ui().
+struct LessonFlags {
+    std::string view;                       // "" = the full app, else the only panel shown
+    std::set<std::string> hide, show, lock; // control names; hide "all" = every named control
+    std::string theme = "dark";             // "dark" | "light"
+    std::vector<std::string> notes;         // ignored / clamped URL parameters, shown as a banner
+    std::string offline;                    // e.g. "available offline" once the service worker cached the app
+    std::string flash;                      // short message ("Link copied") until flash_until
+    double flash_until = 0;
+};
+const LessonFlags& lesson_flags();
+void apply_lesson_flags(const nlohmann::json& flags);  // throws std::invalid_argument
+nlohmann::json lesson_flags_json();
+void draw_url_notes();             // the banner of URL notes, with Dismiss
+void draw_share_buttons();         // Copy link, Copy embed code, Lesson
+void draw_open_full_app_button();  // embed mode: the same state in the full app, new tab
+void draw_page_messages();         // "Link copied", "available offline" (SameLine'd)
 
 }  // namespace app

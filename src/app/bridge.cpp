@@ -6,6 +6,8 @@
 //   genlab_set(json)               -> JSON {"ok": true} or {"error": "..."}; "panel" switches
 //                                     the tab, the rest goes to that panel's set_state()
 //   genlab_query(panel, json)      -> the panel's query() result, or {"error": "..."}
+//   genlab_ui(json)                -> lesson flags and page messages (lesson.cpp), set from the URL
+//                                     by web/genlab-url.js: view, hide, show, lock, theme, notes, ...
 //   genlab_weights_progress/loaded/failed(file, ...)  weights hand-off (JS fetches)
 //   genlab_data_progress/loaded/failed(file, ...)     data files (MNIST test subset)
 //

@@ -32,6 +32,8 @@ struct App {
     float font_scale = 1.0f;  // devicePixelRatio the font atlas was built for
     double cpu_ms = 0.0;      // smoothed time our frame() takes (UI + ticks + GL submit)
     double ui_ms = 0.0, tick_ms = 0.0;  // its parts: building the UI, panel ticks
+    std::string theme;                  // applied colour theme ("dark" | "light")
+    ImVec4 clear_color;
 };
 
 App g_app;
@@ -76,7 +78,8 @@ void draw_status_line() {
                         1000.0f / std::max(io.Framerate, 1.0f), g_app.cpu_ms);
     ImGui::SameLine();
     if (loading) ImGui::TextDisabled("  |  downloading %d weights file%s", loading, loading > 1 ? "s" : "");
-    else ImGui::TextDisabled("  |  every model runs in your browser");
+    else if (!app::narrow_layout()) ImGui::TextDisabled("  |  every model runs in your browser");
+    app::draw_page_messages();
     if (failed) {
         ImGui::SameLine();
         ImGui::TextColored(ImVec4(1.0f, 0.55f, 0.5f, 1.0f), "  |  %d file%s failed to load", failed,
@@ -106,12 +109,37 @@ void draw_ui() {
     ImGui::Begin("GenLab", nullptr, flags);
     ImGui::PopStyleVar(2);
 
+    const app::LessonFlags& lesson = app::lesson_flags();
+    const float status_height = ImGui::GetFrameHeightWithSpacing() + ImGui::GetStyle().ItemSpacing.y;
+    if (!lesson.view.empty()) {
+        // Embed mode (URL view=): the one panel, no header, no tab bar.
+        app::take_tab_switch();
+        app::draw_url_notes();
+        if (app::Panel* panel = app::active_panel()) {
+            ImGui::BeginChild("panel", ImVec2(0, -status_height), false);
+            ImGui::PushID(panel->id());
+            panel->draw();
+            ImGui::PopID();
+            ImGui::EndChild();
+        }
+        ImGui::SetCursorPosY(ImGui::GetWindowHeight() - status_height - ImGui::GetStyle().WindowPadding.y + 4);
+        ImGui::Separator();
+        app::draw_open_full_app_button();
+        app::draw_page_messages();
+        ImGui::End();
+        return;
+    }
+
     ImGui::TextColored(ImVec4(0.55f, 0.75f, 1.0f, 1.0f), "GenLab");
+    if (!app::narrow_layout()) {
+        ImGui::SameLine();
+        ImGui::TextDisabled("generative models in your browser");
+    }
     ImGui::SameLine();
-    ImGui::TextDisabled("generative models in your browser");
+    app::draw_share_buttons();
+    app::draw_url_notes();
 
     const std::string switch_to = app::take_tab_switch();
-    const float status_height = ImGui::GetFrameHeightWithSpacing() + ImGui::GetStyle().ItemSpacing.y;
     if (ImGui::BeginTabBar("panels", ImGuiTabBarFlags_FittingPolicyScroll)) {
         for (auto& panel : app::panels()) {
             const ImGuiTabItemFlags tab_flags =
@@ -133,11 +161,14 @@ void draw_ui() {
     ImGui::End();
 }
 
+void apply_theme(const std::string& theme);
+
 void frame() {
     const Clock::time_point frame_start = Clock::now();
     SDL_Event event;
     while (SDL_PollEvent(&event)) ImGui_ImplSDL2_ProcessEvent(&event);
 
+    if (app::lesson_flags().theme != g_app.theme) apply_theme(app::lesson_flags().theme);
     ImGui_ImplOpenGL3_NewFrame();
     ImGui_ImplSDL2_NewFrame();  // reads window and drawable size: HiDPI scale comes from here
     ImGui::NewFrame();
@@ -150,7 +181,7 @@ void frame() {
     int width = 0, height = 0;
     SDL_GL_GetDrawableSize(g_app.window, &width, &height);
     glViewport(0, 0, width, height);
-    glClearColor(0.09f, 0.10f, 0.12f, 1.0f);
+    glClearColor(g_app.clear_color.x, g_app.clear_color.y, g_app.clear_color.z, 1.0f);
     glClear(GL_COLOR_BUFFER_BIT);
     ImGui_ImplOpenGL3_RenderDrawData(ImGui::GetDrawData());
     SDL_GL_SwapWindow(g_app.window);
@@ -161,8 +192,30 @@ void frame() {
     g_app.tick_ms = 0.9 * g_app.tick_ms + 0.1 * tick_ms;
 }
 
+// Colours of the URL theme (theme=light|dark); applied again whenever the theme changes.
+void apply_theme(const std::string& theme) {
+    ImGuiStyle& style = ImGui::GetStyle();
+    ImVec4* c = style.Colors;
+    if (theme == "light") {
+        ImGui::StyleColorsLight(&style);
+        c[ImGuiCol_WindowBg] = ImVec4(0.97f, 0.97f, 0.98f, 1.0f);
+        c[ImGuiCol_ChildBg] = ImVec4(0.0f, 0.0f, 0.0f, 0.0f);
+        c[ImGuiCol_TabActive] = ImVec4(0.62f, 0.75f, 0.95f, 1.0f);
+        g_app.clear_color = ImVec4(0.97f, 0.97f, 0.98f, 1.0f);
+    } else {
+        ImGui::StyleColorsDark(&style);
+        c[ImGuiCol_WindowBg] = ImVec4(0.09f, 0.10f, 0.12f, 1.0f);
+        c[ImGuiCol_ChildBg] = ImVec4(0.0f, 0.0f, 0.0f, 0.0f);
+        c[ImGuiCol_FrameBg] = ImVec4(0.16f, 0.18f, 0.22f, 1.0f);
+        c[ImGuiCol_Tab] = ImVec4(0.14f, 0.16f, 0.20f, 1.0f);
+        c[ImGuiCol_TabActive] = ImVec4(0.22f, 0.36f, 0.58f, 1.0f);
+        c[ImGuiCol_TabHovered] = ImVec4(0.28f, 0.45f, 0.70f, 1.0f);
+        g_app.clear_color = ImVec4(0.09f, 0.10f, 0.12f, 1.0f);
+    }
+    g_app.theme = theme;
+}
+
 void setup_style(float dpr) {
-    ImGui::StyleColorsDark();
     ImGuiStyle& style = ImGui::GetStyle();
     style.WindowPadding = ImVec2(14, 10);
     style.FramePadding = ImVec2(8, 5);
@@ -174,13 +227,7 @@ void setup_style(float dpr) {
     style.ChildRounding = 4.0f;
     style.ScrollbarSize = 14.0f;
     style.GrabMinSize = 12.0f;
-    ImVec4* c = style.Colors;
-    c[ImGuiCol_WindowBg] = ImVec4(0.09f, 0.10f, 0.12f, 1.0f);
-    c[ImGuiCol_ChildBg] = ImVec4(0.0f, 0.0f, 0.0f, 0.0f);
-    c[ImGuiCol_FrameBg] = ImVec4(0.16f, 0.18f, 0.22f, 1.0f);
-    c[ImGuiCol_Tab] = ImVec4(0.14f, 0.16f, 0.20f, 1.0f);
-    c[ImGuiCol_TabActive] = ImVec4(0.22f, 0.36f, 0.58f, 1.0f);
-    c[ImGuiCol_TabHovered] = ImVec4(0.28f, 0.45f, 0.70f, 1.0f);
+    apply_theme("dark");
 
     // One font atlas rasterised at devicePixelRatio; ImGui works in CSS pixels
     // (DisplayFramebufferScale = drawable / window size), so the glyphs map 1:1 to device pixels.

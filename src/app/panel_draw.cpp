@@ -31,20 +31,27 @@ public:
         vae16_model();
         vae2_model();
         const ImVec2 avail = ImGui::GetContentRegionAvail();
-        const float pad_size = std::clamp(std::min(avail.x * 0.45f, avail.y - 70.0f), 140.0f, 520.0f);
+        // Narrow (embeds from 320 px): the pad takes the width, the results go below it.
+        const bool narrow = narrow_layout();
+        const float pad_size = narrow ? std::clamp(std::min(avail.x - 4.0f, avail.y * 0.6f), 140.0f, 520.0f)
+                                      : std::clamp(std::min(avail.x * 0.45f, avail.y - 70.0f), 140.0f, 520.0f);
 
         ImGui::BeginGroup();
         ImGui::TextColored(ImVec4(0.55f, 0.75f, 1.0f, 1.0f), "Draw a digit");
         draw_pad(pad_size);
-        if (ImGui::Button("Clear", ImVec2(90, 0))) clear();
-        remember_item_rect("draw/clear");
-        ImGui::SameLine();
-        ImGui::PushItemWidth(pad_size - 100.0f);
-        ImGui::SliderFloat("##brush", &brush_, 0.6f, 3.0f, "brush %.1f px");
-        ImGui::PopItemWidth();
+        if (Control c("clear"); c) {
+            if (ImGui::Button("Clear", ImVec2(90, 0))) clear();
+            remember_item_rect("draw/clear");
+            ImGui::SameLine();
+        }
+        if (Control c("brush"); c) {
+            ImGui::PushItemWidth(pad_size - 100.0f);
+            ImGui::SliderFloat("##brush", &brush_, 0.6f, 3.0f, "brush %.1f px");
+            ImGui::PopItemWidth();
+        }
         ImGui::EndGroup();
 
-        ImGui::SameLine(0, 24.0f);
+        if (!narrow) ImGui::SameLine(0, 24.0f);
         ImGui::BeginGroup();
         ensure_results();
         draw_results(std::max(200.0f, ImGui::GetContentRegionAvail().x));

@@ -29,11 +29,15 @@ public:
     void draw() override {
         WeightsSlot& slot = request_weights(conditional_ ? kCganFile : kGanFile);
         classifier_model();  // start fetching the judge alongside
-        const float controls_width = std::clamp(ImGui::GetContentRegionAvail().x * 0.28f, 230.0f, 330.0f);
-        ImGui::BeginChild("controls", ImVec2(controls_width, 0), true);
+        // Narrow (embeds from 320 px): controls above the grid instead of beside it.
+        const bool narrow = narrow_layout();
+        const ImVec2 avail = ImGui::GetContentRegionAvail();
+        const ImVec2 controls_size = narrow ? ImVec2(0, std::clamp(avail.y * 0.42f, 150.0f, 260.0f))
+                                            : ImVec2(std::clamp(avail.x * 0.28f, 230.0f, 330.0f), 0);
+        ImGui::BeginChild("controls", controls_size, true);
         draw_controls();
         ImGui::EndChild();
-        ImGui::SameLine();
+        if (!narrow) ImGui::SameLine();
         ImGui::BeginChild("grid", ImVec2(0, 0), false);
         if (weights_gate(slot, conditional_ ? "conditional GAN" : "GAN")) {
             if (ensure_samples(false)) draw_grid();
@@ -49,7 +53,9 @@ public:
                 {"selected", selected_},
                 {"ready", rows_done_ == n_ && !dirty_},
                 {"sample_ms", last_sample_ms_},
-                {"labels", labels_}};
+                {"labels", labels_},
+                {"z", z_edit_},
+                {"z_row", z_edit_.empty() ? -1 : z_edit_row_}};
     }
 
     void set_state(const nlohmann::json& s) override {
@@ -58,16 +64,19 @@ public:
             if (n < 1 || n > 64) throw std::invalid_argument("n must be 1..64, got " + std::to_string(n));
             n_ = n;
             resample_latents_ = true;
+            z_edit_.clear();  // a new n / seed / model: the edit is gone
         }
         if (s.contains("seed")) {
             const long long seed = s["seed"].get<long long>();
             if (seed < 0 || seed > 2147483647LL) throw std::invalid_argument("seed must be 0..2147483647");
             seed_ = static_cast<int>(seed);
             resample_latents_ = true;
+            z_edit_.clear();
         }
         if (s.contains("conditional")) {
             conditional_ = s["conditional"].get<bool>();
             resample_latents_ = true;
+            z_edit_.clear();
         }
         if (s.contains("class")) {
             const int c = s["class"].get<int>();
@@ -77,6 +86,14 @@ public:
         }
         if (s.contains("selected")) selected_ = std::clamp(s["selected"].get<int>(), 0, n_ - 1);
         if (s.value("resample", false)) resample();
+        if (s.contains("z")) {
+            // An edited latent of one sample (the URL's z=): applied over the seed's latents.
+            z_edit_ = s["z"].get<std::vector<float>>();
+            for (float& v : z_edit_) v = std::isfinite(v) ? std::clamp(v, -3.0f, 3.0f) : 0.0f;
+            z_edit_row_ = std::clamp(s.value("z_row", selected_), 0, n_ - 1);
+            if (!z_edit_.empty()) selected_ = z_edit_row_;
+            resample_latents_ = true;
+        }
         dirty_ = true;
     }
 
@@ -122,6 +139,8 @@ private:
     bool conditional_ = false;
     int digit_class_ = -1;  // cGAN: -1 = one of each digit in turn, else every sample this digit
     int selected_ = 0;
+    std::vector<float> z_edit_;  // the z sliders' edit of sample z_edit_row_; empty = none
+    int z_edit_row_ = 0;
     bool dirty_ = true, resample_latents_ = true;
     nn::Matrix z_, images_;
     std::vector<int> labels_;
@@ -145,6 +164,7 @@ private:
         // A new seed from a 32-bit LCG step over the current one (reproducible, no clock).
         seed_ = static_cast<int>((static_cast<uint32_t>(seed_) * 1664525u + 1013904223u) & 0x7fffffffu) % 1000000;
         resample_latents_ = true;
+        z_edit_.clear();
         dirty_ = true;
     }
 
@@ -162,6 +182,8 @@ private:
         }
         if (resample_latents_ || z_.rows() != n_ || z_.cols() != gan->config.latent) {
             models::gan_sample_latent(z_, n_, gan->config.latent, static_cast<uint64_t>(seed_));
+            if (z_edit_.size() == static_cast<size_t>(z_.cols()) && z_edit_row_ < n_)
+                for (int j = 0; j < z_.cols(); ++j) z_(z_edit_row_, j) = z_edit_[static_cast<size_t>(j)];
             resample_latents_ = false;
             dirty_ = true;
         }
@@ -234,26 +256,45 @@ public:
 
 private:
     void draw_controls() {
-        ImGui::TextColored(ImVec4(0.55f, 0.75f, 1.0f, 1.0f), "Sample digits from a DCGAN");
-        ImGui::Spacing();
+        // Narrow: no title, labels beside their fields, so model, n, seed and Resample fit
+        // without scrolling.
+        const bool narrow = narrow_layout();
+        const auto label = [narrow](const char* text) {
+            if (narrow) ImGui::AlignTextToFramePadding();
+            ImGui::TextUnformatted(text);
+            if (narrow) ImGui::SameLine(ImGui::CalcTextSize("Digits").x + ImGui::GetStyle().ItemSpacing.x * 2);
+        };
+        if (!narrow) {
+            ImGui::TextColored(ImVec4(0.55f, 0.75f, 1.0f, 1.0f), "Sample digits from a DCGAN");
+            ImGui::Spacing();
+        }
         int model = conditional_ ? 1 : 0;
-        if (ImGui::RadioButton("GAN", &model, 0)) set_conditional(false);
-        ImGui::SameLine();
-        if (ImGui::RadioButton("conditional GAN", &model, 1)) set_conditional(true);
+        if (Control c("model"); c) {
+            if (ImGui::RadioButton("GAN", &model, 0)) set_conditional(false);
+            ImGui::SameLine();
+            if (ImGui::RadioButton("conditional GAN", &model, 1)) set_conditional(true);
+        }
 
         ImGui::PushItemWidth(-1);
-        ImGui::TextUnformatted("Digits");
-        if (ImGui::SliderInt("##n", &n_, 1, 64)) resample_latents_ = true;
-        ImGui::TextUnformatted("Seed");
-        if (ImGui::InputInt("##seed", &seed_)) {
-            seed_ = std::max(0, seed_);
-            resample_latents_ = true;
+        if (Control c("n"); c) {
+            label("Digits");
+            if (ImGui::SliderInt("##n", &n_, 1, 64)) resample_latents_ = true, z_edit_.clear();
+        }
+        if (Control c("seed"); c) {
+            label("Seed");
+            if (ImGui::InputInt("##seed", &seed_)) {
+                seed_ = std::max(0, seed_);
+                resample_latents_ = true;
+                z_edit_.clear();
+            }
         }
         ImGui::PopItemWidth();
-        if (ImGui::Button("Resample", ImVec2(-1, 0))) resample();
-        remember_item_rect("gan/resample");
+        if (Control c("resample"); c) {
+            if (ImGui::Button("Resample", ImVec2(-1, 0))) resample();
+            remember_item_rect("gan/resample");
+        }
 
-        if (conditional_) {
+        if (Control c("class"); c && conditional_) {
             ImGui::Spacing();
             ImGui::TextUnformatted("Class");
             if (ImGui::RadioButton("any", digit_class_ < 0)) digit_class_ = -1, dirty_ = true;
@@ -264,6 +305,8 @@ private:
             }
         }
 
+        Control z_control("z");
+        if (!z_control) return;
         ImGui::Separator();
         ImGui::Text("Latent z of sample #%d", selected_ + 1);
         ImGui::TextDisabled("click a digit to select it");
@@ -280,7 +323,11 @@ private:
             }
             ImGui::PopItemWidth();
             ImGui::EndChild();
-            if (changed) regenerate_row(selected_);
+            if (changed) {
+                regenerate_row(selected_);
+                z_edit_row_ = selected_;
+                z_edit_.assign(z_.row(selected_).data(), z_.row(selected_).data() + z_.cols());
+            }
         }
     }
 
@@ -288,6 +335,7 @@ private:
         if (conditional == conditional_) return;
         conditional_ = conditional;
         resample_latents_ = true;
+        z_edit_.clear();
         dirty_ = true;
     }
 

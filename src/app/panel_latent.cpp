@@ -30,18 +30,23 @@ public:
         update(*vae, digits);
 
         const ImVec2 avail = ImGui::GetContentRegionAvail();
-        const float side_w = std::clamp(avail.x * 0.3f, 220.0f, 340.0f);
-        const float map = std::max(160.0f, std::min(avail.x - side_w - 20.0f, avail.y - 4.0f));
+        // Narrow (embeds from 320 px): the map on top, the decode below it.
+        const bool narrow = narrow_layout();
+        const float side_w = narrow ? avail.x : std::clamp(avail.x * 0.3f, 220.0f, 340.0f);
+        const float map = narrow ? std::max(160.0f, std::min(avail.x - 4.0f, avail.y * 0.6f))
+                                 : std::max(160.0f, std::min(avail.x - side_w - 20.0f, avail.y - 4.0f));
         draw_map(*vae, map);
-        ImGui::SameLine(0, 20);
+        if (!narrow) ImGui::SameLine(0, 20);
         ImGui::BeginGroup();
         ImGui::TextColored(ImVec4(0.55f, 0.75f, 1.0f, 1.0f), "Decode of the selected point");
-        digit_image(preview_tex_, std::min(side_w, 220.0f));
+        digit_image(preview_tex_, std::min(side_w, narrow ? 96.0f : 220.0f));
         ImGui::Text("z = (%.2f, %.2f)", point_[0], point_[1]);
         ImGui::TextDisabled("click or drag on the map");
         ImGui::Spacing();
-        ImGui::Checkbox("decoded manifold", &show_manifold_);
-        ImGui::Checkbox("test digits (encoded)", &show_scatter_);
+        if (Control c("layers"); c) {
+            ImGui::Checkbox("decoded manifold", &show_manifold_);
+            ImGui::Checkbox("test digits (encoded)", &show_scatter_);
+        }
         if (!digits) data_gate(request_data(kMnistTestFile), "MNIST test digits");
         if (show_scatter_) {
             ImGui::Spacing();

@@ -55,22 +55,33 @@ public:
         const io::MnistSplit* digits = mnist_test_digits();
         check_drawing_handoff();
 
+        // Narrow (embeds from 320 px): A and B side by side, everything else stacked below.
+        const bool narrow = narrow_layout();
+        const float spacing = ImGui::GetStyle().ItemSpacing.x;
         const float w = ImGui::GetContentRegionAvail().x;
-        const float card = std::clamp(w * 0.26f, 220.0f, 330.0f);
-        ImGui::BeginChild("A", ImVec2(card, card_height()), true);
-        draw_endpoint("Endpoint A", a_, digits);
-        ImGui::EndChild();
-        ImGui::SameLine();
-        ImGui::BeginChild("B", ImVec2(card, card_height()), true);
-        draw_endpoint("Endpoint B", b_, digits);
-        ImGui::EndChild();
-        ImGui::SameLine();
+        const float card = narrow ? (w - spacing) * 0.5f : std::clamp(w * 0.26f, 220.0f, 330.0f);
+        const bool show_a = !control_hidden("a"), show_b = !control_hidden("b");
+        if (show_a) {
+            ImGui::BeginChild("A", ImVec2(show_b ? card : 0, card_height()), true);
+            if (Control c("a"); c) draw_endpoint("Endpoint A", a_, digits);
+            ImGui::EndChild();
+        }
+        if (show_b) {
+            if (show_a) ImGui::SameLine();
+            ImGui::BeginChild("B", ImVec2(narrow || !show_a ? 0 : card, card_height()), true);
+            if (Control c("b"); c) draw_endpoint("Endpoint B", b_, digits);
+            ImGui::EndChild();
+        }
+        if ((show_a || show_b) && !narrow) ImGui::SameLine();
         ImGui::BeginChild("path", ImVec2(0, card_height()), true);
         draw_path_controls();
         ImGui::EndChild();
 
-        const float half = (ImGui::GetContentRegionAvail().x - ImGui::GetStyle().ItemSpacing.x) * 0.5f;
-        ImGui::BeginChild("vae", ImVec2(half, 0), true);
+        const bool show_gan = !control_hidden("gan");
+        const float strip_height = narrow ? std::max(ImGui::GetContentRegionAvail().y, 240.0f) : 0.0f;
+        const float half = show_gan && !narrow
+                               ? (ImGui::GetContentRegionAvail().x - spacing) * 0.5f : 0.0f;
+        ImGui::BeginChild("vae", ImVec2(half, strip_height), true);
         ImGui::TextColored(ImVec4(0.55f, 0.75f, 1.0f, 1.0f), "VAE latent space (16-d)");
         if (weights_gate(request_weights(kVae16File), "VAE (16-d)") &&
             data_gate(request_data(kMnistTestFile), "MNIST test digits") && vae && digits) {
@@ -81,12 +92,18 @@ public:
             ImGui::PopStyleColor();
         }
         ImGui::EndChild();
-        ImGui::SameLine();
-        ImGui::BeginChild("gan", ImVec2(0, 0), true);
+        if (!show_gan) return;
+        if (!narrow) ImGui::SameLine();
+        ImGui::BeginChild("gan", ImVec2(0, strip_height), true);
         ImGui::TextColored(ImVec4(0.55f, 0.75f, 1.0f, 1.0f), "GAN latent space (two random z)");
         if (weights_gate(request_weights(kGanFile), "GAN") && gan) {
             update_gan(*gan);
             draw_strip(gan_strip_tex_, gan_preview_tex_);
+            Control seeds_control("gan_seeds");
+            if (!seeds_control) {
+                ImGui::EndChild();
+                return;
+            }
             ImGui::AlignTextToFramePadding();
             ImGui::TextUnformatted("z seeds");
             ImGui::SameLine();
@@ -361,17 +378,27 @@ private:
     void draw_path_controls() {
         ImGui::TextColored(ImVec4(0.55f, 0.75f, 1.0f, 1.0f), "Path");
         ImGui::PushItemWidth(-1);
-        ImGui::SliderFloat("##t", &t_, 0.0f, 1.0f, "t = %.2f");
+        if (Control c("t"); c) ImGui::SliderFloat("##t", &t_, 0.0f, 1.0f, "t = %.2f");
         ImGui::PopItemWidth();
-        if (ImGui::Button(playing_ ? "Pause" : "Play", ImVec2(90, 0))) playing_ = !playing_;
-        ImGui::SameLine();
-        if (ImGui::Button("Swap")) std::swap(a_, b_), vae_dirty_ = true;
-        int mode = slerp_ ? 1 : 0;
-        if (ImGui::RadioButton("linear", &mode, 0)) slerp_ = false, vae_dirty_ = gan_dirty_ = true;
-        ImGui::SameLine();
-        if (ImGui::RadioButton("spherical (slerp)", &mode, 1)) slerp_ = true, vae_dirty_ = gan_dirty_ = true;
+        if (Control c("play"); c) {
+            if (ImGui::Button(playing_ ? "Pause" : "Play", ImVec2(90, 0))) playing_ = !playing_;
+            ImGui::SameLine();
+        }
+        if (Control c("swap"); c) {
+            if (ImGui::Button("Swap")) std::swap(a_, b_), vae_dirty_ = true;
+        } else {
+            ImGui::NewLine();
+        }
+        if (Control c("kind"); c) {
+            int mode = slerp_ ? 1 : 0;
+            if (ImGui::RadioButton("linear", &mode, 0)) slerp_ = false, vae_dirty_ = gan_dirty_ = true;
+            ImGui::SameLine();
+            if (ImGui::RadioButton("spherical (slerp)", &mode, 1)) slerp_ = true, vae_dirty_ = gan_dirty_ = true;
+        }
         ImGui::PushItemWidth(-1);
-        if (ImGui::SliderInt("##steps", &steps_, 3, 16, "%d steps in the strip")) vae_dirty_ = gan_dirty_ = true;
+        if (Control c("steps"); c) {
+            if (ImGui::SliderInt("##steps", &steps_, 3, 16, "%d steps in the strip")) vae_dirty_ = gan_dirty_ = true;
+        }
         ImGui::PopItemWidth();
     }
 

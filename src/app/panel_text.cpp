@@ -242,15 +242,25 @@ void TextPanel::draw() {
     ImGui::Separator();
 
     // Controls (left) and the distribution (right).
-    const float left_width = std::max(320.0f, ImGui::GetContentRegionAvail().x * 0.55f);
-    ImGui::BeginChild("text_controls", ImVec2(left_width, 0), false);
+    // Narrow (embeds from 320 px): the distribution goes below the controls and the output.
+    const bool narrow = app::narrow_layout();
+    const bool show_distribution = !app::control_hidden("distribution");
+    const ImVec2 avail = ImGui::GetContentRegionAvail();
+    const ImVec2 left_size = !show_distribution ? ImVec2(0, 0)
+                             : narrow ? ImVec2(0, std::floor(avail.y * 0.62f))
+                                      : ImVec2(std::max(320.0f, avail.x * 0.55f), 0);
+    const float slider_width = narrow ? std::max(100.0f, avail.x * 0.45f) : 200.0f;
+    ImGui::BeginChild("text_controls", left_size, false);
 
     int cell_index = cell_ == "gru" ? 1 : 0;
-    ImGui::TextUnformatted("Cell");
-    ImGui::SameLine();
-    bool cell_changed = ImGui::RadioButton("LSTM", &cell_index, 0);
-    ImGui::SameLine();
-    cell_changed |= ImGui::RadioButton("GRU", &cell_index, 1);
+    bool cell_changed = false;
+    if (app::Control c("model"); c) {
+        ImGui::TextUnformatted("Cell");
+        ImGui::SameLine();
+        cell_changed = ImGui::RadioButton("LSTM", &cell_index, 0);
+        ImGui::SameLine();
+        cell_changed |= ImGui::RadioButton("GRU", &cell_index, 1);
+    }
     if (cell_changed) {
         cell_ = cell_index == 1 ? "gru" : "lstm";
         generating_ = false;
@@ -265,40 +275,58 @@ void TextPanel::draw() {
                             m->config.layers, m->config.cell.c_str(), m->config.hidden,
                             m->vocab.size());
 
-    ImGui::TextUnformatted("Prime (any text; characters the model never saw are mapped)");
-    ImGui::InputTextMultiline("##prime", prime_, sizeof prime_,
-                              ImVec2(-1, ImGui::GetTextLineHeight() * 3.5f));
-    note_widget("prime");
-    ImGui::SetNextItemWidth(200);
-    ImGui::SliderFloat("temperature (0 = greedy)", &temperature_, 0.0f, 2.0f, "%.2f");
-    note_widget("temperature");
-    ImGui::SetNextItemWidth(200);
-    ImGui::SliderInt("top-k (0 = all)", &top_k_, 0, 50);
-    ImGui::SetNextItemWidth(200);
-    ImGui::SliderInt("length", &length_, 1, 2000);
-    ImGui::SetNextItemWidth(200);
-    ImGui::InputInt("seed", &seed_);
-    ImGui::SetNextItemWidth(200);
-    ImGui::SliderInt("characters per frame", &chars_per_frame_, 1, 64);
+    if (app::Control c("prime"); c) {
+        ImGui::TextUnformatted("Prime (any text; characters the model never saw are mapped)");
+        ImGui::InputTextMultiline("##prime", prime_, sizeof prime_,
+                                  ImVec2(-1, ImGui::GetTextLineHeight() * 3.5f));
+        note_widget("prime");
+    }
+    if (app::Control c("temperature"); c) {
+        ImGui::SetNextItemWidth(slider_width);
+        const bool changed = ImGui::SliderFloat("temperature (0 = greedy)", &temperature_, 0.0f, 2.0f, "%.2f");
+        note_widget("temperature");
+        // Without a Generate button (a lesson's hide=), a new temperature writes a new text.
+        if (changed && m && app::control_hidden("generate")) start_generation();
+    }
+    if (app::Control c("top_k"); c) {
+        ImGui::SetNextItemWidth(slider_width);
+        ImGui::SliderInt("top-k (0 = all)", &top_k_, 0, 50);
+    }
+    if (app::Control c("length"); c) {
+        ImGui::SetNextItemWidth(slider_width);
+        ImGui::SliderInt("length", &length_, 1, 2000);
+    }
+    if (app::Control c("seed"); c) {
+        ImGui::SetNextItemWidth(slider_width);
+        ImGui::InputInt("seed", &seed_);
+    }
+    if (app::Control c("speed"); c) {
+        ImGui::SetNextItemWidth(slider_width);
+        ImGui::SliderInt("characters per frame", &chars_per_frame_, 1, 64);
+    }
 
-    ImGui::BeginDisabled(!m);
-    if (!generating_) {
-        if (ImGui::Button("Generate", ImVec2(120, 0))) start_generation();
-    } else {
-        if (ImGui::Button("Stop", ImVec2(120, 0))) stop_generation();
+    if (app::Control c("generate"); c) {
+        ImGui::BeginDisabled(!m);
+        if (!generating_) {
+            if (ImGui::Button("Generate", ImVec2(120, 0))) start_generation();
+        } else {
+            if (ImGui::Button("Stop", ImVec2(120, 0))) stop_generation();
+        }
+        note_widget("generate");
+        ImGui::EndDisabled();
+        ImGui::SameLine();
     }
-    note_widget("generate");
-    ImGui::EndDisabled();
-    ImGui::SameLine();
-    ImGui::BeginDisabled(generated_.empty());
-    if (ImGui::Button("Copy", ImVec2(80, 0))) {
-        const std::string all = generated_prime_ + generated_;
-        ImGui::SetClipboardText(all.c_str());
-        genlab_copy_to_system_clipboard(all.c_str());
+    if (app::Control c("copy"); c) {
+        ImGui::BeginDisabled(generated_.empty());
+        if (ImGui::Button("Copy", ImVec2(80, 0))) {
+            const std::string all = generated_prime_ + generated_;
+            ImGui::SetClipboardText(all.c_str());
+            genlab_copy_to_system_clipboard(all.c_str());
+        }
+        note_widget("copy");
+        ImGui::EndDisabled();
+        ImGui::SameLine();
     }
-    note_widget("copy");
-    ImGui::EndDisabled();
-    ImGui::SameLine();
     if (generating_)
         ImGui::Text("generating %d / %d  (%.0f chars/s)", int(generated_.size()), length_,
                     chars_per_second_);
@@ -306,7 +334,7 @@ void TextPanel::draw() {
         ImGui::Text("%d characters", int(generated_.size()));
     if (!error_.empty()) ImGui::TextColored(ImVec4(1.0f, 0.55f, 0.5f, 1.0f), "%s", error_.c_str());
 
-    ImGui::Checkbox("follow output", &auto_scroll_);
+    if (app::Control c("follow"); c) ImGui::Checkbox("follow output", &auto_scroll_);
     ImGui::BeginChild("text_output", ImVec2(0, 0), true);
     ImGui::PushTextWrapPos(0.0f);
     if (!generated_prime_.empty() || !generated_.empty()) {
@@ -324,7 +352,8 @@ void TextPanel::draw() {
     ImGui::EndChild();
     ImGui::EndChild();
 
-    ImGui::SameLine();
+    if (!show_distribution) return;
+    if (!narrow) ImGui::SameLine();
     ImGui::BeginChild("text_distribution", ImVec2(0, 0), true);
     update_distribution();
     ImGui::TextUnformatted("Next-character distribution");

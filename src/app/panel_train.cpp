@@ -612,17 +612,21 @@ void TrainPanel::draw() {
     wanted_ = true;
     ImGui::TextWrapped("Train a tiny model right here: every step runs in this page, between "
                        "frames. Loss curves, samples and the latent map update as it learns.");
+    const bool narrow = app::narrow_layout();
     int kind = int(kind_);
-    ImGui::TextUnformatted("Model");
-    ImGui::SameLine();
-    bool changed = ImGui::RadioButton("VAE (2-D latent)", &kind, 0);
-    note_widget("kind_vae");
-    ImGui::SameLine();
-    changed |= ImGui::RadioButton("GAN", &kind, 1);
-    note_widget("kind_gan");
-    ImGui::SameLine();
-    changed |= ImGui::RadioButton("char-RNN", &kind, 2);
-    note_widget("kind_rnn");
+    bool changed = false;
+    if (app::Control c("model"); c) {
+        ImGui::TextUnformatted("Model");
+        ImGui::SameLine();
+        changed = ImGui::RadioButton("VAE (2-D latent)", &kind, 0);
+        note_widget("kind_vae");
+        ImGui::SameLine();
+        changed |= ImGui::RadioButton("GAN", &kind, 1);
+        note_widget("kind_gan");
+        if (!narrow) ImGui::SameLine();
+        changed |= ImGui::RadioButton("char-RNN", &kind, 2);
+        note_widget("kind_rnn");
+    }
     if (changed && kind != int(kind_)) {
         kind_ = Kind(kind);
         running_ = false;
@@ -636,13 +640,17 @@ void TrainPanel::draw() {
         app::DataSlot& slot = app::request_data(kMnistTrainFile);
         if (!app::data_gate(slot, "MNIST training subset")) return;
     } else {
-        ImGui::TextUnformatted("Cell");
-        ImGui::SameLine();
-        bool cell_changed = ImGui::RadioButton("LSTM", &rnn_cell_, 0);
-        ImGui::SameLine();
-        cell_changed |= ImGui::RadioButton("GRU", &rnn_cell_, 1);
-        ImGui::SameLine();
-        ImGui::Checkbox("train on my text (below)", &use_user_text_);
+        bool cell_changed = false;
+        if (app::Control c("cell"); c) {
+            ImGui::TextUnformatted("Cell");
+            ImGui::SameLine();
+            cell_changed = ImGui::RadioButton("LSTM", &rnn_cell_, 0);
+            ImGui::SameLine();
+            cell_changed |= ImGui::RadioButton("GRU", &rnn_cell_, 1);
+            ImGui::SameLine();
+        }
+        if (app::Control c("text"); c) ImGui::Checkbox("train on my text (below)", &use_user_text_);
+        else ImGui::NewLine();
         if (cell_changed) reset();
         if (!use_user_text_) {
             app::DataSlot& slot = app::request_data(kCorpusFile);
@@ -652,29 +660,39 @@ void TrainPanel::draw() {
     ensure_model();
 
     Settings& s = settings_[int(kind_)];
-    ImGui::BeginDisabled(!initialised_);
-    if (ImGui::Button(running_ ? "Pause" : "Play", ImVec2(80, 0))) running_ = !running_;
-    note_widget("play");
-    ImGui::SameLine();
-    if (ImGui::Button("Step", ImVec2(60, 0))) {
-        running_ = false;
-        run_steps(1, 1e300);
-        refresh_previews(true);
+    if (app::Control c("play"); c) {
+        ImGui::BeginDisabled(!initialised_);
+        if (ImGui::Button(running_ ? "Pause" : "Play", ImVec2(80, 0))) running_ = !running_;
+        note_widget("play");
+        ImGui::SameLine();
+        if (ImGui::Button("Step", ImVec2(60, 0))) {
+            running_ = false;
+            run_steps(1, 1e300);
+            refresh_previews(true);
+        }
+        note_widget("step");
+        ImGui::SameLine();
+        ImGui::EndDisabled();
     }
-    note_widget("step");
-    ImGui::SameLine();
-    ImGui::EndDisabled();
-    if (ImGui::Button("Reset", ImVec2(60, 0))) reset();
-    note_widget("reset");
-    ImGui::SameLine();
-    ImGui::SetNextItemWidth(140);
-    float log_lr = std::log10(s.lr);
-    char lr_text[32];
-    std::snprintf(lr_text, sizeof lr_text, "lr %.1e", s.lr);
-    if (ImGui::SliderFloat("##lr", &log_lr, -5.0f, -1.5f, lr_text)) s.lr = std::pow(10.0f, log_lr);
-    ImGui::SameLine();
-    ImGui::SetNextItemWidth(110);
-    ImGui::SliderInt(kind_ == Kind::Rnn ? "streams (on Reset)" : "batch", &s.batch, 2, 256);
+    if (app::Control c("reset"); c) {
+        if (ImGui::Button("Reset", ImVec2(60, 0))) reset();
+        note_widget("reset");
+        if (!narrow) ImGui::SameLine();
+    }
+    if (app::Control c("lr"); c) {
+        ImGui::SetNextItemWidth(140);
+        float log_lr = std::log10(s.lr);
+        char lr_text[32];
+        std::snprintf(lr_text, sizeof lr_text, "lr %.1e", s.lr);
+        if (ImGui::SliderFloat("##lr", &log_lr, -5.0f, -1.5f, lr_text)) s.lr = std::pow(10.0f, log_lr);
+        ImGui::SameLine();
+    }
+    if (app::Control c("batch"); c) {
+        ImGui::SetNextItemWidth(110);
+        ImGui::SliderInt(kind_ == Kind::Rnn ? "streams (on Reset)" : "batch", &s.batch, 2, 256);
+    } else {
+        ImGui::NewLine();
+    }
 
     // Throughput.
     const int64_t items = items_per_step(kind_, s, rnn_trainer_);
@@ -690,24 +708,29 @@ void TrainPanel::draw() {
     if (!message_.empty()) ImGui::TextColored(ImVec4(0.6f, 0.9f, 0.6f, 1.0f), "%s", message_.c_str());
 
     // Weights out / in.
-    ImGui::BeginDisabled(!initialised_);
-    if (ImGui::Button("Download .safetensors")) download();
-    note_widget("download");
-    ImGui::SameLine();
-    const char* use_label = kind_ == Kind::Vae ? "Use in the latent map / VAE panels"
-                            : kind_ == Kind::Gan ? "Use in the GAN panel"
-                                                 : "Use in the Text panel";
-    if (ImGui::Button(use_label)) use_in_panel();
-    note_widget("use");
-    ImGui::EndDisabled();
-    ImGui::SameLine();
-    if (ImGui::Button("Upload .safetensors...")) genlab_train_open_upload_js();
-    note_widget("upload");
+    if (app::Control c("weights"); c) {
+        ImGui::BeginDisabled(!initialised_);
+        if (ImGui::Button("Download .safetensors")) download();
+        note_widget("download");
+        ImGui::SameLine();
+        const char* use_label = kind_ == Kind::Vae ? "Use in the latent map / VAE panels"
+                                : kind_ == Kind::Gan ? "Use in the GAN panel"
+                                                     : "Use in the Text panel";
+        if (ImGui::Button(use_label)) use_in_panel();
+        note_widget("use");
+        ImGui::EndDisabled();
+        if (!narrow) ImGui::SameLine();
+        if (ImGui::Button("Upload .safetensors...")) genlab_train_open_upload_js();
+        note_widget("upload");
+    }
 
     ImGui::Separator();
     // Left: loss curves; right: samples.
-    const float left = std::max(260.0f, ImGui::GetContentRegionAvail().x * 0.5f);
-    ImGui::BeginChild("train_curves", ImVec2(left, 0), false);
+    // Narrow: curves above the samples instead of beside them.
+    const ImVec2 below = ImGui::GetContentRegionAvail();
+    const ImVec2 curves_size = narrow ? ImVec2(0, std::max(200.0f, below.y * 0.5f))
+                                      : ImVec2(std::max(260.0f, below.x * 0.5f), 0);
+    ImGui::BeginChild("train_curves", curves_size, false);
     char overlay[96];
     if (kind_ == Kind::Vae) {
         std::snprintf(overlay, sizeof overlay, "-ELBO %.1f nats", loss_.empty() ? 0.0f : last_loss());
@@ -749,8 +772,8 @@ void TrainPanel::draw() {
         ImGui::Dummy(ImVec2(size, size));
     }
     ImGui::EndChild();
-    ImGui::SameLine();
-    ImGui::BeginChild("train_samples", ImVec2(0, 0), false);
+    if (!narrow) ImGui::SameLine();
+    ImGui::BeginChild("train_samples", ImVec2(0, narrow ? std::max(200.0f, below.y * 0.5f) : 0.0f), false);
     if (kind_ == Kind::Rnn) {
         ImGui::TextUnformatted("sample (T = 0.8)");
         ImGui::PushTextWrapPos(0.0f);
