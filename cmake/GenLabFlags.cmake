@@ -23,6 +23,12 @@ if(EMSCRIPTEN)
   # Programs run under node (tests, benchmarks).
   set(GENLAB_WASM_NODE_LINK_OPTIONS
       -sALLOW_MEMORY_GROWTH=1 -sEXIT_RUNTIME=1 -sENVIRONMENT=node)
+  # The bench page's module: an ES module factory, loaded by tests/bench/web/genlab.mjs.
+  set(GENLAB_WASM_BENCH_LINK_OPTIONS
+      -sALLOW_MEMORY_GROWTH=1 -sENVIRONMENT=web -sMODULARIZE=1 -sEXPORT_ES6=1
+      -sEXPORT_NAME=createGenlabBench -sFILESYSTEM=0
+      "-sEXPORTED_FUNCTIONS=['_malloc','_free']"
+      "-sEXPORTED_RUNTIME_METHODS=['UTF8ToString','HEAPF32','HEAPU8']")
   # The browser app. The HTML shell (web/index.html) defines `Module` before loading the script.
   set(GENLAB_WASM_APP_LINK_OPTIONS
       -sALLOW_MEMORY_GROWTH=1 -sUSE_WEBGL2=1 -sFULL_ES3=1 -sENVIRONMENT=web
