@@ -1,6 +1,8 @@
 # Third-party dependencies as targets that look the same in both builds:
 #   genlab::eigen, genlab::json, genlab::doctest   (header-only)
 #   genlab::imgui_sdl2                               (wasm only: Dear ImGui + SDL2 + WebGL2)
+#   genlab::onnx                                     (native only: ONNX protobuf classes +
+#                                                     checker, Debian libonnx-dev, for export)
 #
 # Native: the distribution's CMake packages (Debian: libeigen3-dev, nlohmann-json3-dev,
 # doctest-dev). Wasm: emsdk-env.sh prepares everything and exports
@@ -22,6 +24,12 @@ if(NOT EMSCRIPTEN)
   target_link_libraries(genlab_dep_eigen INTERFACE Eigen3::Eigen)
   target_link_libraries(genlab_dep_json INTERFACE nlohmann_json::nlohmann_json)
   target_link_libraries(genlab_dep_doctest INTERFACE doctest::doctest)
+  # ONNX export in the CLI. ONNXTargets.cmake names protobuf::libprotobuf, so Protobuf first.
+  find_package(Protobuf REQUIRED)
+  find_package(ONNX 1.12 REQUIRED CONFIG)
+  add_library(genlab_dep_onnx INTERFACE)
+  add_library(genlab::onnx ALIAS genlab_dep_onnx)
+  target_link_libraries(genlab_dep_onnx INTERFACE onnx onnx_proto protobuf::libprotobuf)
   return()
 endif()
 

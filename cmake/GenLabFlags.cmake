@@ -13,16 +13,45 @@ if(EMSCRIPTEN)
   set(CMAKE_C_FLAGS_RELEASE "-O3 -DNDEBUG")
   set(CMAKE_CXX_FLAGS_RELEASE "-O3 -DNDEBUG")
   add_compile_options(-msimd128)
+  add_link_options(-O3)
+  # Performance levers (measured in README "Benchmark"; the defaults are what measured best).
+  option(GENLAB_WASM_SSE "Eigen's SSE path through emscripten's SSE emulation (-msse4.1)" ON)
+  set(GENLAB_WASM_EXCEPTIONS "js" CACHE STRING "C++ exceptions: js (-fexceptions) or wasm (-fwasm-exceptions)")
+  option(GENLAB_WASM_LTO "-flto at compile and link time" OFF)
+  set(GENLAB_WASM_MALLOC "dlmalloc" CACHE STRING "emscripten allocator: dlmalloc or emmalloc")
+  if(GENLAB_WASM_SSE)
+    # Eigen 3.4 vectorises with its SSE packets (wasm SIMD underneath) instead of none at all;
+    # cmake/wasm-sse/ holds the two workarounds it needs (see the files).
+    add_compile_options(-msse4.1
+                        "SHELL:-isystem ${CMAKE_CURRENT_LIST_DIR}/wasm-sse"
+                        "$<$<COMPILE_LANGUAGE:CXX>:SHELL:-include ${CMAKE_CURRENT_LIST_DIR}/wasm-sse/eigen_sse_wasm.h>")
+  endif()
   # Errors are exceptions (bad weights, bad input); Debian's emcc disables catching by default,
   # which would turn every clear error message into an abort.
-  add_compile_options(-fexceptions)
-  add_link_options(-O3 -fexceptions)
+  if(GENLAB_WASM_EXCEPTIONS STREQUAL "wasm")
+    add_compile_options(-fwasm-exceptions)
+    add_link_options(-fwasm-exceptions)
+  else()
+    add_compile_options(-fexceptions)
+    add_link_options(-fexceptions)
+  endif()
+  if(GENLAB_WASM_LTO)
+    add_compile_options(-flto)
+    add_link_options(-flto)
+  endif()
+  add_link_options(-sMALLOC=${GENLAB_WASM_MALLOC})
   if(GENLAB_SANITIZE)
     message(WARNING "GENLAB_SANITIZE is native only; ignored for the wasm build")
   endif()
   # Programs run under node (tests, benchmarks).
   set(GENLAB_WASM_NODE_LINK_OPTIONS
       -sALLOW_MEMORY_GROWTH=1 -sEXIT_RUNTIME=1 -sENVIRONMENT=node)
+  # The bench page's module: an ES module factory, loaded by tests/bench/web/genlab.mjs.
+  set(GENLAB_WASM_BENCH_LINK_OPTIONS
+      -sALLOW_MEMORY_GROWTH=1 -sENVIRONMENT=web -sMODULARIZE=1 -sEXPORT_ES6=1
+      -sEXPORT_NAME=createGenlabBench -sFILESYSTEM=0
+      "-sEXPORTED_FUNCTIONS=['_malloc','_free']"
+      "-sEXPORTED_RUNTIME_METHODS=['UTF8ToString','HEAPF32','HEAPU8']")
   # The browser app. The HTML shell (web/index.html) defines `Module` before loading the script.
   # DYNAMIC_EXECUTION=0: no eval / new Function in the JS, so the app runs under a strict
   # Content-Security-Policy without 'unsafe-eval' (embeds in course pages).
