@@ -4,7 +4,6 @@
 #include "io/inflate.h"
 
 #include <algorithm>
-#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 
@@ -251,28 +250,16 @@ TextCorpus load_corpus(const std::string& path, CorpusCleanup cleanup) {
     return corpus;
 }
 
-CorpusSplit split_corpus(const std::string& text, double validation_fraction,
-                         size_t block_chars) {
+CorpusSplit split_corpus(const std::string& text, double validation_fraction) {
     if (!(validation_fraction >= 0.0 && validation_fraction < 1.0))
         throw IoError("split_corpus: validation fraction " + std::to_string(validation_fraction) +
                       " must be in [0, 1)");
-    if (block_chars < 1) throw IoError("split_corpus: block size must be >= 1");
-    CorpusSplit split;
-    size_t start = 0;
-    for (size_t block = 0; start < text.size(); ++block) {
-        size_t end = std::min(text.size(), start + block_chars);
-        if (end < text.size() && text[end - 1] != '\n') {
-            const size_t newline = text.find('\n', end);
-            end = newline == std::string::npos ? text.size() : newline + 1;
-        }
-        // Block i is validation when floor((i+1) f) > floor(i f): a fraction f of the blocks,
-        // evenly spread, the first one at i = ceil(1/f) - 1.
-        const bool validation = std::floor(double(block + 1) * validation_fraction) >
-                                std::floor(double(block) * validation_fraction);
-        (validation ? split.validation : split.train).append(text, start, end - start);
-        start = end;
+    size_t cut = text.size() - size_t(double(text.size()) * validation_fraction);
+    if (cut > 0 && cut < text.size() && text[cut - 1] != '\n') {
+        const size_t newline = text.find('\n', cut);
+        if (newline != std::string::npos) cut = newline + 1;
     }
-    return split;
+    return {text.substr(0, cut), text.substr(cut)};
 }
 
 }  // namespace io

@@ -66,12 +66,8 @@ TextCorpus load_corpus(const std::string& path, CorpusCleanup cleanup = CorpusCl
 struct CorpusSplit {
     std::string train, validation;
 };
-// Deterministic, interleaved: the text is cut into blocks of about `block_chars` (each block
-// boundary moved forward to the next line start) and an evenly spread `validation_fraction` of
-// the blocks is validation, so validation text comes from all parts of the corpus (the Jargon
-// File's glossary and its appendices) like the training text. Blocks keep their order within
-// each side. Throws IoError unless 0 <= fraction < 1 and block_chars >= 1.
-CorpusSplit split_corpus(const std::string& text, double validation_fraction = 0.05,
-                         size_t block_chars = 4096);
+// Deterministic: the last `validation_fraction` of the text (moved forward to the next line
+// start) is validation, the rest train. Throws IoError unless 0 <= fraction < 1.
+CorpusSplit split_corpus(const std::string& text, double validation_fraction = 0.05);
 
 }  // namespace io
