@@ -30,3 +30,25 @@ export function collectPageErrors(page) {
   page.on('requestfailed', (req) => errors.push(`request failed: ${req.url()} ${req.failure()?.errorText}`));
   return errors;
 }
+
+// Counts pixels of a PNG that differ from `background` by more than `tolerance` in some channel.
+// The PNG is decoded by the browser itself (no image library needed).
+export async function countForegroundPixels(page, png, background, tolerance = 24) {
+  return page.evaluate(async ({ b64, bg, tol }) => {
+    const img = new Image();
+    img.src = `data:image/png;base64,${b64}`;
+    await img.decode();
+    const c = document.createElement('canvas');
+    c.width = img.width;
+    c.height = img.height;
+    const ctx = c.getContext('2d');
+    ctx.drawImage(img, 0, 0);
+    const { data } = ctx.getImageData(0, 0, c.width, c.height);
+    let n = 0;
+    for (let i = 0; i < data.length; i += 4) {
+      if (Math.abs(data[i] - bg[0]) > tol || Math.abs(data[i + 1] - bg[1]) > tol ||
+          Math.abs(data[i + 2] - bg[2]) > tol) n++;
+    }
+    return { foreground: n, total: c.width * c.height };
+  }, { b64: png.toString('base64'), bg: background, tol: tolerance });
+}

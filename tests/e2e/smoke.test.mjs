@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startServer } from './server.mjs';
-import { launchChromium, collectPageErrors } from './browser.mjs';
+import { launchChromium, collectPageErrors, countForegroundPixels } from './browser.mjs';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const siteDir = process.env.GENLAB_SITE_DIR || path.join(repo, 'build/site');
@@ -28,27 +28,6 @@ after(async () => {
   await server?.close();
 });
 
-// Counts pixels of a PNG that differ from the page background by more than `tolerance` in
-// some channel. The PNG is decoded by the browser itself (no image library needed).
-async function countForegroundPixels(page, png, background, tolerance = 24) {
-  return page.evaluate(async ({ b64, bg, tol }) => {
-    const img = new Image();
-    img.src = `data:image/png;base64,${b64}`;
-    await img.decode();
-    const c = document.createElement('canvas');
-    c.width = img.width;
-    c.height = img.height;
-    const ctx = c.getContext('2d');
-    ctx.drawImage(img, 0, 0);
-    const { data } = ctx.getImageData(0, 0, c.width, c.height);
-    let n = 0;
-    for (let i = 0; i < data.length; i += 4) {
-      if (Math.abs(data[i] - bg[0]) > tol || Math.abs(data[i + 1] - bg[1]) > tol ||
-          Math.abs(data[i + 2] - bg[2]) > tol) n++;
-    }
-    return { foreground: n, total: c.width * c.height };
-  }, { b64: png.toString('base64'), bg: background, tol: tolerance });
-}
 
 for (const dpr of [1, 2]) {
   test(`app renders an ImGui frame with WebGL2 (devicePixelRatio ${dpr})`, async () => {
