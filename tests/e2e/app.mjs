@@ -65,6 +65,17 @@ export async function widgetCenter(page, panel, name) {
   return { x: r.x + r.w / 2, y: r.y + r.h / 2, rect: r };
 }
 
+// ImGui 1.86 reads one mouse state per frame: a click is move, press and release on separate
+// frames (`settle` frames after each).
+export async function clickAt(page, x, y, settle = 1) {
+  await page.mouse.move(x, y);
+  await frames(page, settle);
+  await page.mouse.down();
+  await frames(page, settle);
+  await page.mouse.up();
+  await frames(page, settle);
+}
+
 export async function clickWidget(page, panel, name) {
   const c = await widgetCenter(page, panel, name);
   await page.mouse.click(c.x, c.y);

@@ -9,7 +9,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { siteDir, screenshot } from './app.mjs';
+import { siteDir, clickAt, screenshot } from './app.mjs';
 import { startServer } from './server.mjs';
 import { launchChromium, collectPageErrors } from './browser.mjs';
 import { STRICT_CSP, writePages, countForegroundPixels, recordCspViolations } from './embed_helpers.mjs';
@@ -233,16 +233,8 @@ test('a page whose origin is not on the allowlist is ignored; a plain iframe sni
   }
 });
 
-// ImGui 1.86 reads one mouse state per frame: a click is move, press, release on separate frames.
 async function clickImGui(page, rect) {
-  const x = rect.x + rect.w / 2, y = rect.y + rect.h / 2;
-  const frames = () => page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
-  await page.mouse.move(x, y);
-  await frames();
-  await page.mouse.down();
-  await frames();
-  await page.mouse.up();
-  await frames();
+  await clickAt(page, rect.x + rect.w / 2, rect.y + rect.h / 2, 2);
 }
 
 test('"Copy embed code" pasted into a course page shows the same view; "Copy link" too', async () => {

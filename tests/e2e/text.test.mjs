@@ -4,7 +4,7 @@
 //   node --test tests/e2e/text.test.mjs     (GENLAB_SITE_DIR overrides the served directory)
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startApp, openPage, screenshot as saveScreenshot } from './app.mjs';
+import { startApp, openPage, clickAt, screenshot as saveScreenshot } from './app.mjs';
 
 let env, context, page, errors;
 
@@ -32,12 +32,7 @@ async function clickWidget(name, fx = 0.5, px = undefined) {
   assert.ok(r, `widget ${name} not reported: ${JSON.stringify(Object.keys(s.widgets))}`);
   const box = await page.locator('#canvas').boundingBox();
   const x = box.x + r[0] + (px !== undefined ? px : r[2] * fx), y = box.y + r[1] + r[3] / 2;
-  await page.mouse.move(x, y);
-  await nextFrame();
-  await page.mouse.down();
-  await nextFrame();
-  await page.mouse.up();
-  await nextFrame();
+  await clickAt(page, x, y);
 }
 
 test('Generate (real click) streams N characters over several frames', async () => {

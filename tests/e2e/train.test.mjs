@@ -7,7 +7,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { startApp, openPage, resultsDir, screenshot } from './app.mjs';
+import { startApp, openPage, clickAt, resultsDir, screenshot } from './app.mjs';
 
 const metrics = {};
 
@@ -39,12 +39,7 @@ async function clickWidget(name) {
   assert.ok(r, `widget ${name} not reported`);
   const box = await page.locator('#canvas').boundingBox();
   const x = box.x + r[0] + r[2] / 2, y = box.y + r[1] + r[3] / 2;
-  await page.mouse.move(x, y);
-  await nextFrame();
-  await page.mouse.down();
-  await nextFrame();
-  await page.mouse.up();
-  await nextFrame();
+  await clickAt(page, x, y);
 }
 
 // requestAnimationFrame intervals over `ms` milliseconds, measured in the page.
