@@ -68,7 +68,7 @@ void put_quality(std::map<std::string, std::string>& meta, const std::string& su
 int train_gan(const cli::Args& args) {
     args.allow_only({"epochs", "steps", "seed", "out", "batch", "lr", "checkpoint", "resume",
                      "limit", "checkpoint-every", "latent", "channels", "d-channels", "f32",
-                     "real-label", "classifier", "ema"});
+                     "real-label", "classifier", "ema", "pack"});
     const bool conditional = args.model == "cgan";
     const std::string out = args.get("out", default_weights(args.model));
     const std::string checkpoint = args.get("checkpoint", "");
@@ -92,6 +92,7 @@ int train_gan(const cli::Args& args) {
         config.latent = static_cast<int>(args.get_int("latent", config.latent));
         config.channels = static_cast<int>(args.get_int("channels", config.channels));
         config.d_channels = static_cast<int>(args.get_int("d-channels", config.d_channels));
+        config.d_pack = static_cast<int>(args.get_int("pack", config.d_pack));
         train::GanTrainConfig tc;
         tc.seed = static_cast<uint64_t>(args.get_int("seed", 1));
         tc.batch = static_cast<int>(args.get_int("batch", tc.batch));

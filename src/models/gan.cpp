@@ -26,6 +26,10 @@ void gan_init(Gan& g, const GanConfig& c, uint64_t seed) {
                                     std::to_string(c.channels));
     if (c.d_channels < 1)
         throw std::invalid_argument("gan: d_channels must be >= 1, got " + std::to_string(c.d_channels));
+    if (c.d_pack < 1 || c.d_pack > 16)
+        throw std::invalid_argument("gan: d_pack must be in [1, 16], got " + std::to_string(c.d_pack));
+    if (c.d_pack > 1 && c.classes > 0)
+        throw std::invalid_argument("gan: d_pack > 1 (PacGAN) is for the unconditional GAN only");
     g = Gan{};
     g.config = c;
     nn::Rng rng(seed);
@@ -37,7 +41,7 @@ void gan_init(Gan& g, const GanConfig& c, uint64_t seed) {
     nn::conv_transpose2d_init(g.g_deconv2, "generator.deconv2", half, 1, 4, 2, 1, 0, 2 * kBase,
                               2 * kBase, rng);
     const int D = c.d_channels;
-    nn::conv2d_init(g.d_conv1, "discriminator.conv1", 1, D, 4, 2, 1, kSide, kSide, rng);
+    nn::conv2d_init(g.d_conv1, "discriminator.conv1", c.d_pack, D, 4, 2, 1, kSide, kSide, rng);
     nn::conv2d_init(g.d_conv2, "discriminator.conv2", D, 2 * D, 4, 2, 1, kSide / 2, kSide / 2, rng);
     nn::linear_init(g.d_fc, "discriminator.fc", g.d_conv2.g.out_features(), 1, rng);
     if (c.classes > 0)
@@ -135,7 +139,13 @@ void discriminator_forward(DiscriminatorActs& a, const nn::Matrix& x,
         throw std::invalid_argument("discriminator: input has " + std::to_string(x.cols()) +
                                     " columns, expected 784");
     check_labels(labels, x.rows(), g, "discriminator");
-    nn::conv2d_forward(a.conv1_out, x, g.d_conv1, g.scratch);
+    const int P = g.config.d_pack;
+    if (x.rows() % P != 0)
+        throw std::invalid_argument("discriminator: batch " + std::to_string(x.rows()) +
+                                    " is not a multiple of d_pack = " + std::to_string(P));
+    if (P > 1)  // row-major: P consecutive images = the P channels of one input
+        a.packed = Eigen::Map<const nn::Matrix>(x.data(), x.rows() / P, P * kPixels);
+    nn::conv2d_forward(a.conv1_out, P > 1 ? a.packed : x, g.d_conv1, g.scratch);
     nn::leaky_relu_forward(a.relu1, a.conv1_out, kLeakySlope);
     nn::conv2d_forward(a.conv2_out, a.relu1, g.d_conv2, g.scratch);
     nn::leaky_relu_forward(a.h, a.conv2_out, kLeakySlope);
@@ -159,7 +169,13 @@ void discriminator_backward(nn::Matrix* dx, const nn::Matrix& dlogits, const nn:
     nn::leaky_relu_backward(d_conv2, dh, a.conv2_out, kLeakySlope);
     nn::conv2d_backward(&d_relu1, d_conv2, a.relu1, g.d_conv2, g.scratch);
     nn::leaky_relu_backward(d_conv1, d_relu1, a.conv1_out, kLeakySlope);
-    nn::conv2d_backward(dx, d_conv1, x, g.d_conv1, g.scratch);
+    if (g.config.d_pack == 1) {
+        nn::conv2d_backward(dx, d_conv1, x, g.d_conv1, g.scratch);
+        return;
+    }
+    nn::Matrix d_packed;  // [B/P, P*784] -> dx [B, 784]
+    nn::conv2d_backward(dx ? &d_packed : nullptr, d_conv1, a.packed, g.d_conv1, g.scratch);
+    if (dx) *dx = Eigen::Map<const nn::Matrix>(d_packed.data(), x.rows(), kPixels);
 }
 
 void gan_generate(nn::Matrix& images, const nn::Matrix& z, const std::vector<int>& labels,
@@ -179,12 +195,14 @@ void gan_generate(nn::Matrix& images, const nn::Matrix& z, const std::vector<int
 }
 
 std::map<std::string, std::string> gan_metadata(const GanConfig& c) {
-    return {{"model", c.classes > 0 ? "cgan" : "gan"},
-            {"format_version", "1"},
-            {"latent", std::to_string(c.latent)},
-            {"classes", std::to_string(c.classes)},
-            {"channels", std::to_string(c.channels)},
-            {"d_channels", std::to_string(c.d_channels)}};
+    std::map<std::string, std::string> m{{"model", c.classes > 0 ? "cgan" : "gan"},
+                                         {"format_version", "1"},
+                                         {"latent", std::to_string(c.latent)},
+                                         {"classes", std::to_string(c.classes)},
+                                         {"channels", std::to_string(c.channels)},
+                                         {"d_channels", std::to_string(c.d_channels)}};
+    if (c.d_pack > 1) m["d_pack"] = std::to_string(c.d_pack);
+    return m;
 }
 
 GanConfig gan_config_from_metadata(const std::map<std::string, std::string>& metadata,
@@ -197,6 +215,7 @@ GanConfig gan_config_from_metadata(const std::map<std::string, std::string>& met
     c.classes = meta::require_int(metadata, "classes", source, 0, 10);
     c.channels = meta::require_int(metadata, "channels", source, 2, 4096);
     c.d_channels = meta::require_int(metadata, "d_channels", source, 1, 4096);
+    if (metadata.count("d_pack")) c.d_pack = meta::require_int(metadata, "d_pack", source, 1, 16);
     if (conditional != (c.classes == 10) || (c.classes != 0 && c.classes != 10))
         throw std::invalid_argument(source + ": model \"" + kind->second + "\" with classes = " +
                                     std::to_string(c.classes) +

@@ -15,6 +15,10 @@
 //   fc     Linear(2D*49 -> 1) = logit                                 [B, 1]
 //   K > 0: projection discriminator (Miyato & Koyama 2018): logit += <embed[label], h>,
 //          embed = Embedding(K, 2D*49).
+//   P = config.d_pack > 1 (PacGAN, Lin et al. 2018; unconditional only): the discriminator
+//   judges P samples at once, stacked as P input channels ([B, 784] viewed as [B/P, P*784],
+//   conv1 = Conv2d(P -> D)), so a generator that over-draws some digits is easier to tell
+//   apart from the data by the mix within a pack; logits [B/P, 1].
 // Init as DCGAN: conv/linear weights N(0, 0.02), biases 0, BatchNorm weight N(1, 0.02).
 // The shipped weights file holds only the generator (plus metadata); checkpoints hold both.
 #pragma once
@@ -40,6 +44,7 @@ struct GanConfig {
     int classes = 0;     // K: 0 = unconditional GAN, 10 = class-conditional (cGAN)
     int channels = 64;   // C: generator channels at 7x7 (C/2 at 14x14); even
     int d_channels = 16; // D: discriminator channels after conv1 (2D after conv2)
+    int d_pack = 1;      // P: samples per discriminator input (PacGAN); 1 = plain DCGAN
 };
 
 struct GeneratorActs {
@@ -51,10 +56,11 @@ struct GeneratorActs {
 };
 
 struct DiscriminatorActs {
+    nn::Matrix packed;            // [B/P, P*784] (only when P > 1)
     nn::Matrix conv1_out, relu1;  // [B, D*196]
     nn::Matrix conv2_out, h;      // [B, 2D*49]
     nn::Matrix embed;             // [B, 2D*49] (conditional only)
-    nn::Matrix logits;            // [B, 1]
+    nn::Matrix logits;            // [B/P, 1]
 };
 
 struct Gan {
@@ -89,10 +95,11 @@ void generator_forward(GeneratorActs& acts, const nn::Matrix& z, const std::vect
 // dout [B, 784] = dLoss/d(tanh output); accumulates generator parameter gradients.
 void generator_backward(const nn::Matrix& dout, GeneratorActs& acts, Gan& gan);
 
-// Discriminator forward on images in [-1, 1] [B, 784] -> acts.logits [B, 1].
+// Discriminator forward on images in [-1, 1] [B, 784] -> acts.logits [B/P, 1] (B a multiple
+// of P; consecutive rows form a pack).
 void discriminator_forward(DiscriminatorActs& acts, const nn::Matrix& x,
                            const std::vector<int>& labels, Gan& gan);
-// dlogits [B, 1]; accumulates discriminator gradients; writes dx [B, 784] when given.
+// dlogits [B/P, 1]; accumulates discriminator gradients; writes dx [B, 784] when given.
 void discriminator_backward(nn::Matrix* dx, const nn::Matrix& dlogits, const nn::Matrix& x,
                             const std::vector<int>& labels, DiscriminatorActs& acts, Gan& gan);
 
@@ -103,7 +110,7 @@ void gan_generate(nn::Matrix& images, const nn::Matrix& z, const std::vector<int
                   Gan& gan);
 
 // Metadata of a weights file: {"model": "gan" or "cgan", "format_version": "1", "latent",
-// "classes", "channels", "d_channels"}. The reader accepts both kinds and throws
+// "classes", "channels", "d_channels"} (+ "d_pack" when > 1; absent means 1). The reader accepts both kinds and throws
 // std::invalid_argument naming `source` for any other model or a bad field.
 std::map<std::string, std::string> gan_metadata(const GanConfig& config);
 GanConfig gan_config_from_metadata(const std::map<std::string, std::string>& metadata,

@@ -55,6 +55,7 @@ void gan_apply_ema(const GanTrainer& t, models::Gan& gan, int batches, uint64_t 
         if (p->trainable) p->value = t.ema.at(k++);
     // Cumulative average of the batch statistics: momentum 1/(i+1) for the i-th batch.
     const int B = std::max(t.config.batch, 2);
+    const float momentum0 = gan.g_bn0.momentum, momentum1 = gan.g_bn1.momentum;
     models::GeneratorActs acts;
     nn::Matrix z;
     std::vector<int> labels;
@@ -68,7 +69,8 @@ void gan_apply_ema(const GanTrainer& t, models::Gan& gan, int batches, uint64_t 
         for (int b = 0; b < B && gan.config.classes > 0; ++b) labels.push_back(b % gan.config.classes);
         models::generator_forward(acts, z, labels, gan, /*training=*/true);
     }
-    for (nn::BatchNorm* bn : {&gan.g_bn0, &gan.g_bn1}) bn->momentum = 0.1f;
+    gan.g_bn0.momentum = momentum0;  // back to what training used
+    gan.g_bn1.momentum = momentum1;
 }
 
 GanStepStats gan_train_step(GanTrainer& t, models::Gan& gan, const nn::Matrix& images,
@@ -102,14 +104,19 @@ GanStepStats gan_train_step(GanTrainer& t, models::Gan& gan, const nn::Matrix& i
     nn::ParamList d_params = models::gan_discriminator_params(gan);
     models::generator_forward(t.g_acts, t.z, t.labels, gan, /*training=*/true);
     const nn::Matrix& fake = t.g_acts.out;  // [B, 784] in [-1, 1]
-    const float scale = 1.0f / B;
+    if (B % gan.config.d_pack != 0)
+        throw std::invalid_argument("gan_train_step: batch " + std::to_string(B) +
+                                    " is not a multiple of d_pack = " +
+                                    std::to_string(gan.config.d_pack));
+    const int D_rows = B / gan.config.d_pack;  // discriminator inputs (packs) per batch
+    const float scale = 1.0f / D_rows;
     GanStepStats stats;
 
     // Discriminator step: real -> real_label, fake -> 0.
     nn::zero_grad(d_params);
     models::discriminator_forward(t.d_acts, t.real, t.labels, gan);
     stats.d_real = mean_sigmoid(t.d_acts.logits);
-    t.targets = nn::Matrix::Constant(B, 1, t.config.real_label);
+    t.targets = nn::Matrix::Constant(D_rows, 1, t.config.real_label);
     stats.d_loss = nn::bce_with_logits(t.d_acts.logits, t.targets, scale, &t.dlogits);
     models::discriminator_backward(nullptr, t.dlogits, t.real, t.labels, t.d_acts, gan);
     models::discriminator_forward(t.d_acts, fake, t.labels, gan);

@@ -218,6 +218,96 @@ TEST_CASE("gan: optimiser steps lower the D loss (fixed G) and the G loss (fixed
     CHECK(g_loss(false) < g_before - 0.1f);
 }
 
+TEST_CASE("gan: PacGAN discriminator (d_pack 2): packs, gradients, trainer, metadata") {
+    models::GanConfig config = tiny_config(0);
+    config.d_pack = 2;
+    models::Gan gan;
+    models::gan_init(gan, config, 4);
+    nn::ParamList params = models::gan_discriminator_params(gan);
+    CHECK(gan.d_conv1.weight.shape[1] == 2);  // [out, in = pack, k, k]
+    nn::Rng rng(5);
+    for (nn::Param* p : params.params) nn::fill_uniform(p->value, rng, -0.3f, 0.3f);
+    Matrix x = gradcheck::random_matrix(4, 784, 8);
+    models::DiscriminatorActs acts;
+    models::discriminator_forward(acts, x, {}, gan);
+    REQUIRE(acts.logits.rows() == 2);  // one logit per pack of two images
+    {   // pack k sees rows 2k and 2k+1 only, and both of them
+        Matrix changed = x;
+        changed.row(3).array() += 0.5f;
+        models::DiscriminatorActs a;
+        models::discriminator_forward(a, changed, {}, gan);
+        CHECK(a.logits(0, 0) == acts.logits(0, 0));
+        CHECK(a.logits(1, 0) != acts.logits(1, 0));
+        changed = x;
+        changed.row(0).array() += 0.5f;
+        models::discriminator_forward(a, changed, {}, gan);
+        CHECK(a.logits(0, 0) != acts.logits(0, 0));
+        CHECK(a.logits(1, 0) == acts.logits(1, 0));
+    }
+    const Matrix targets = (Matrix(2, 1) << 1.0f, 0.0f).finished();
+    Matrix dlogits, dx;
+    nn::bce_with_logits(acts.logits, targets, 0.5f, &dlogits);
+    nn::zero_grad(params);
+    models::discriminator_backward(&dx, dlogits, x, {}, acts, gan);
+    REQUIRE(dx.rows() == 4);
+    REQUIRE(dx.cols() == 784);
+    auto loss = [&]() {
+        models::DiscriminatorActs a;
+        models::discriminator_forward(a, x, {}, gan);
+        return double(nn::bce_with_logits(a.logits, targets, 0.5f, nullptr));
+    };
+    gradcheck::Tolerance tol;
+    tol.step = 1e-3f;
+    tol.atol = 1e-3f;
+    tol.rtol = 5e-2f;
+    KinkTolerantCheck check;
+    for (nn::Param* p : params.params) check.tensor(p->name, p->value, p->grad, loss, tol);
+    check.tensor("input x", x, dx, loss, tol);
+    check.finish();
+
+    CHECK_THROWS(models::discriminator_forward(acts, Matrix::Zero(3, 784), {}, gan));
+
+    // Trainer: finite steps, exact resume, d_pack survives the checkpoint.
+    std::vector<int> labels;
+    Matrix images = bar_images(12, labels);
+    train::GanTrainer trainer;
+    train::GanTrainConfig tc;
+    tc.batch = 4;
+    train::gan_trainer_init(trainer, tc);
+    for (int i = 0; i < 3; ++i) {
+        train::GanStepStats s = train::gan_train_step(trainer, gan, images, {});
+        CHECK(std::isfinite(s.d_loss));
+        CHECK(std::isfinite(s.g_loss));
+    }
+    const std::string path = "/tmp/genlab_test_pacgan_ckpt.safetensors";
+    train::gan_save_checkpoint(path, trainer, gan, {});
+    for (int i = 0; i < 2; ++i) train::gan_train_step(trainer, gan, images, {});
+    models::Gan resumed;
+    train::GanTrainer resumed_trainer;
+    train::gan_load_checkpoint(path, resumed_trainer, resumed);
+    CHECK(resumed.config.d_pack == 2);
+    for (int i = 0; i < 2; ++i) train::gan_train_step(resumed_trainer, resumed, images, {});
+    nn::ParamList a = models::gan_discriminator_params(gan), b = models::gan_discriminator_params(resumed);
+    for (size_t k = 0; k < a.params.size(); ++k)
+        CHECK((a.params[k]->value - b.params[k]->value).cwiseAbs().maxCoeff() == 0.0f);
+    std::remove(path.c_str());
+    tc.batch = 3;  // not a multiple of the pack
+    train::gan_trainer_init(trainer, tc);
+    CHECK_THROWS_WITH_AS(train::gan_train_step(trainer, gan, images, {}),
+                         doctest::Contains("multiple of d_pack"), std::invalid_argument);
+
+    auto meta = models::gan_metadata(config);
+    CHECK(meta.at("d_pack") == "2");
+    CHECK(models::gan_config_from_metadata(meta, "x").d_pack == 2);
+    CHECK(models::gan_metadata(tiny_config(0)).count("d_pack") == 0);  // old files: absent = 1
+    CHECK(models::gan_config_from_metadata(models::gan_metadata(tiny_config(0)), "x").d_pack == 1);
+    meta["d_pack"] = "0";
+    CHECK_THROWS(models::gan_config_from_metadata(meta, "x"));
+    models::GanConfig conditional = tiny_config(10);
+    conditional.d_pack = 2;
+    CHECK_THROWS_AS(models::gan_init(resumed, conditional, 1), std::invalid_argument);
+}
+
 TEST_CASE("gan: trainer steps are finite, small batches work, resume is exact") {
     std::vector<int> labels;
     Matrix images = bar_images(12, labels);
@@ -283,10 +373,12 @@ TEST_CASE("gan: the EMA generator lies between its snapshots, BatchNorm is recal
     CHECK((w1 - w0).cwiseAbs().maxCoeff() > 0.0f);
 
     const Matrix mean_before = gan.g_bn0.running_mean.value;
+    gan.g_bn0.momentum = 0.05f;  // not the default: apply_ema must put back what it found
     train::gan_apply_ema(trainer, gan, 20, 5);
     CHECK((gan.g_fc.weight.value - trainer.ema[0]).cwiseAbs().maxCoeff() == 0.0f);
     CHECK((gan.g_bn0.running_mean.value - mean_before).cwiseAbs().maxCoeff() > 0.0f);
-    CHECK(gan.g_bn0.momentum == doctest::Approx(0.1f));
+    CHECK(gan.g_bn0.momentum == 0.05f);
+    CHECK(gan.g_bn1.momentum == doctest::Approx(0.1f));
     // The recalibrated statistics are those of the EMA generator: eval-mode outputs are finite
     // and in the tanh range.
     Matrix z, out;
