@@ -68,7 +68,7 @@ void put_quality(std::map<std::string, std::string>& meta, const std::string& su
 int train_gan(const cli::Args& args) {
     args.allow_only({"epochs", "steps", "seed", "out", "batch", "lr", "checkpoint", "resume",
                      "limit", "checkpoint-every", "latent", "channels", "d-channels", "f32",
-                     "real-label", "classifier", "ema", "pack"});
+                     "real-label", "classifier", "ema", "pack", "feature-matching"});
     const bool conditional = args.model == "cgan";
     const std::string out = args.get("out", default_weights(args.model));
     const std::string checkpoint = args.get("checkpoint", "");
@@ -99,11 +99,17 @@ int train_gan(const cli::Args& args) {
         tc.lr = static_cast<float>(args.get_double("lr", tc.lr));
         tc.real_label = static_cast<float>(args.get_double("real-label", tc.real_label));
         tc.ema_decay = static_cast<float>(args.get_double("ema", 0.999));
+        tc.feature_matching = static_cast<float>(args.get_double("feature-matching", 0));
         models::gan_init(gan, config, tc.seed);
         train::gan_trainer_init(trainer, tc);
     }
     // --ema on a resume switches the average on (or changes its decay) from here on.
     if (args.has("ema")) trainer.config.ema_decay = static_cast<float>(args.get_double("ema", 0));
+    if (args.has("feature-matching"))
+        trainer.config.feature_matching = static_cast<float>(args.get_double("feature-matching", 0));
+    if (!(trainer.config.feature_matching >= 0 && trainer.config.feature_matching <= 1000))
+        throw std::invalid_argument("--feature-matching must be in [0, 1000] (0 = off), got " +
+                                    args.get("feature-matching", ""));
     if (!(trainer.config.ema_decay >= 0 && trainer.config.ema_decay < 1))
         throw std::invalid_argument("--ema must be in [0, 1) (0 = off), got " + args.get("ema", ""));
     const int64_t steps_per_epoch =
@@ -130,9 +136,12 @@ int train_gan(const cli::Args& args) {
         avg.g_loss += k * (s.g_loss - avg.g_loss);
         avg.d_real += k * (s.d_real - avg.d_real);
         avg.d_fake += k * (s.d_fake - avg.d_fake);
-        char stats[128];
-        std::snprintf(stats, sizeof stats, "D %.3f G %.3f D(x) %.2f D(G(z)) %.2f epoch %lld",
-                      avg.d_loss, avg.g_loss, avg.d_real, avg.d_fake, static_cast<long long>(s.epoch));
+        avg.fm_loss += k * (s.fm_loss - avg.fm_loss);
+        char stats[160], fm[32] = "";
+        if (trainer.config.feature_matching > 0) std::snprintf(fm, sizeof fm, " FM %.4f", avg.fm_loss);
+        std::snprintf(stats, sizeof stats, "D %.3f G %.3f D(x) %.2f D(G(z)) %.2f%s epoch %lld",
+                      avg.d_loss, avg.g_loss, avg.d_real, avg.d_fake, fm,
+                      static_cast<long long>(s.epoch));
         bar.update(trainer.step, (trainer.step - first_step) * s.batch, stats);
         if (!checkpoint.empty() && trainer.step % checkpoint_every == 0)
             train::gan_save_checkpoint(checkpoint, trainer, gan, {{"trained_with", command}});

@@ -157,9 +157,11 @@ void discriminator_forward(DiscriminatorActs& a, const nn::Matrix& x,
 }
 
 void discriminator_backward(nn::Matrix* dx, const nn::Matrix& dlogits, const nn::Matrix& x,
-                            const std::vector<int>& labels, DiscriminatorActs& a, Gan& g) {
+                            const std::vector<int>& labels, DiscriminatorActs& a, Gan& g,
+                            const nn::Matrix* dh_extra) {
     nn::Matrix dh, d_conv2, d_relu1, d_conv1;
     nn::linear_backward(&dh, dlogits, a.h, g.d_fc);
+    if (dh_extra) dh += *dh_extra;
     if (g.config.classes > 0) {
         // logit_b += sum_f embed[b,f] h[b,f]
         dh.array() += a.embed.array().colwise() * dlogits.col(0).array();

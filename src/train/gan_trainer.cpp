@@ -128,10 +128,24 @@ GanStepStats gan_train_step(GanTrainer& t, models::Gan& gan, const nn::Matrix& i
 
     // Generator step: non-saturating loss -log D(G(z)) through the updated discriminator.
     nn::zero_grad(g_params);
+    const float lambda = t.config.feature_matching;
+    Eigen::RowVectorXf real_mean;
+    if (lambda > 0) {  // features of the real batch under the updated D
+        models::discriminator_forward(t.d_acts, t.real, t.labels, gan);
+        real_mean = t.d_acts.h.colwise().mean();
+    }
     models::discriminator_forward(t.d_acts, fake, t.labels, gan);
     t.targets.setOnes();
     stats.g_loss = nn::bce_with_logits(t.d_acts.logits, t.targets, scale, &t.dlogits);
-    models::discriminator_backward(&t.dfake, t.dlogits, fake, t.labels, t.d_acts, gan);
+    const nn::Matrix* dh_fm = nullptr;
+    if (lambda > 0) {
+        // loss = lambda * ||m_f - m_r||^2, m_f = mean_b h_b  ->  dh_b = 2 lambda (m_f - m_r) / rows
+        const Eigen::RowVectorXf diff = t.d_acts.h.colwise().mean() - real_mean;
+        stats.fm_loss = diff.squaredNorm();
+        t.dh_fm = (diff * (2.0f * lambda / static_cast<float>(D_rows))).replicate(D_rows, 1);
+        dh_fm = &t.dh_fm;
+    }
+    models::discriminator_backward(&t.dfake, t.dlogits, fake, t.labels, t.d_acts, gan, dh_fm);
     models::generator_backward(t.dfake, t.g_acts, gan);
     nn::adam_step(t.opt_g, g_params);
     nn::zero_grad(d_params);  // the G step left D gradients behind; keep them out of the next step
@@ -161,6 +175,7 @@ void gan_save_checkpoint(const std::string& path, const GanTrainer& t, models::G
     meta["trainer.beta1"] = exact(t.config.beta1);
     meta["trainer.real_label"] = exact(t.config.real_label);
     meta["trainer.ema_decay"] = exact(t.config.ema_decay);
+    meta["trainer.feature_matching"] = exact(t.config.feature_matching);
     nn::ParamList g_params = models::gan_generator_params(gan);
     nn::ParamList d_params = models::gan_discriminator_params(gan);
     CheckpointTensors extra;
@@ -200,6 +215,8 @@ void gan_load_checkpoint(const std::string& path, GanTrainer& t, models::Gan& ga
     config.real_label = std::stof(meta.at("trainer.real_label"));
     auto ema_decay = meta.find("trainer.ema_decay");  // absent in checkpoints from before EMA
     if (ema_decay != meta.end()) config.ema_decay = std::stof(ema_decay->second);
+    auto fm = meta.find("trainer.feature_matching");  // absent before feature matching existed
+    if (fm != meta.end()) config.feature_matching = std::stof(fm->second);
     gan_trainer_init(t, config);
     t.step = std::stoll(meta.at("trainer.step"));
     t.epoch = std::stoll(meta.at("trainer.epoch"));

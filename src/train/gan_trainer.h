@@ -8,7 +8,11 @@
 //   fake = G(z) in training mode (one forward, reused by both steps);
 //   D step: BCE-with-logits(D(real), real_label) + BCE(D(fake), 0), each a batch mean
 //           (one-sided label smoothing: real_label = 0.9 by default);
-//   G step: non-saturating loss BCE(D(fake), 1) through the just-updated D.
+//   G step: non-saturating loss BCE(D(fake), 1) through the just-updated D, plus optionally
+//           feature matching (Salimans et al. 2016): lambda * || mean_b h(real) - mean_b h(fake) ||^2
+//           on the discriminator's features h [B, 2D*49]. The batch mean of h moves with the
+//           mix of digits in the batch, so this term pulls the generator's class frequencies
+//           towards the data's, which the per-sample loss does only weakly.
 // Adam(lr 2e-4, beta1 0.5, beta2 0.999) for both, as in DCGAN.
 // Optional exponential moving average (EMA) of the generator's weights (Yazici et al. 2019,
 // "The Unusual Effectiveness of Averaging in GAN Training"): the averaged generator is what
@@ -32,6 +36,7 @@ struct GanTrainConfig {
     float real_label = 0.9f;  // one-sided label smoothing; 1 disables
     uint64_t seed = 1;        // data order and latents
     float ema_decay = 0;      // EMA of the generator weights per step; 0 = off
+    float feature_matching = 0;  // lambda of the feature-matching term; 0 = off
 };
 
 struct GanTrainer {
@@ -45,13 +50,14 @@ struct GanTrainer {
     // per-step buffers
     models::GeneratorActs g_acts;
     models::DiscriminatorActs d_acts;
-    nn::Matrix real, z, targets, dlogits, dfake;
+    nn::Matrix real, z, targets, dlogits, dfake, dh_fm;
     std::vector<int> labels;
 };
 
 struct GanStepStats {
     float d_loss = 0;  // BCE(real) + BCE(fake), before the D update
     float g_loss = 0;  // non-saturating generator loss, after the D update
+    float fm_loss = 0; // feature-matching term (without lambda), 0 when off
     float d_real = 0;  // mean D(x) = sigmoid(logit) on the real batch
     float d_fake = 0;  // mean D(G(z)) before the D update
     int batch = 0;

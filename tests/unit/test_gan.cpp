@@ -218,6 +218,75 @@ TEST_CASE("gan: optimiser steps lower the D loss (fixed G) and the G loss (fixed
     CHECK(g_loss(false) < g_before - 0.1f);
 }
 
+TEST_CASE("gan: feature matching: the extra feature gradient is exact; trainer and resume") {
+    models::Gan gan;
+    models::gan_init(gan, tiny_config(0), 4);
+    nn::ParamList params = models::gan_discriminator_params(gan);
+    nn::Rng rng(6);
+    for (nn::Param* p : params.params) nn::fill_uniform(p->value, rng, -0.3f, 0.3f);
+    Matrix x = gradcheck::random_matrix(3, 784, 9);
+    models::DiscriminatorActs acts;
+    models::discriminator_forward(acts, x, {}, gan);
+    const Eigen::RowVectorXf target = gradcheck::random_matrix(1, acts.h.cols(), 10).row(0) * 0.1f;
+    const Matrix ones = Matrix::Ones(3, 1);
+    const float lambda = 2.5f;
+    // loss = BCE(logits, 1) / 3 + lambda * ||mean_b h_b - target||^2, as in the trainer's G step
+    auto loss = [&]() {
+        models::DiscriminatorActs a;
+        models::discriminator_forward(a, x, {}, gan);
+        const double bce = nn::bce_with_logits(a.logits, ones, 1.0f / 3, nullptr);
+        return bce + lambda * double((Eigen::RowVectorXf(a.h.colwise().mean()) - target).squaredNorm());
+    };
+    Matrix dlogits, dx;
+    nn::bce_with_logits(acts.logits, ones, 1.0f / 3, &dlogits);
+    const Eigen::RowVectorXf diff = Eigen::RowVectorXf(acts.h.colwise().mean()) - target;
+    const Matrix dh = (diff * (2.0f * lambda / 3.0f)).replicate(3, 1);
+    nn::zero_grad(params);
+    models::discriminator_backward(&dx, dlogits, x, {}, acts, gan, &dh);
+    gradcheck::Tolerance tol;
+    tol.step = 1e-3f;
+    tol.atol = 1e-3f;
+    tol.rtol = 5e-2f;
+    KinkTolerantCheck check;
+    for (nn::Param* p : params.params) check.tensor(p->name, p->value, p->grad, loss, tol);
+    check.tensor("input x", x, dx, loss, tol);
+    check.finish();
+
+    std::vector<int> labels;
+    Matrix images = bar_images(12, labels);
+    models::Gan trained;
+    models::gan_init(trained, tiny_config(0), 7);
+    train::GanTrainer trainer;
+    train::GanTrainConfig tc;
+    tc.batch = 4;
+    tc.feature_matching = 1.0f;
+    train::gan_trainer_init(trainer, tc);
+    for (int i = 0; i < 3; ++i) {
+        train::GanStepStats s = train::gan_train_step(trainer, trained, images, {});
+        CHECK(std::isfinite(s.g_loss));
+        CHECK(s.fm_loss > 0.0f);
+        CHECK(std::isfinite(s.fm_loss));
+    }
+    const std::string path = "/tmp/genlab_test_fm_ckpt.safetensors";
+    train::gan_save_checkpoint(path, trainer, trained, {});
+    for (int i = 0; i < 2; ++i) train::gan_train_step(trainer, trained, images, {});
+    models::Gan resumed;
+    train::GanTrainer resumed_trainer;
+    train::gan_load_checkpoint(path, resumed_trainer, resumed);
+    CHECK(resumed_trainer.config.feature_matching == 1.0f);
+    for (int i = 0; i < 2; ++i) train::gan_train_step(resumed_trainer, resumed, images, {});
+    nn::ParamList a = models::gan_generator_params(trained), b = models::gan_generator_params(resumed);
+    for (size_t k = 0; k < a.params.size(); ++k)
+        CHECK((a.params[k]->value - b.params[k]->value).cwiseAbs().maxCoeff() == 0.0f);
+    std::remove(path.c_str());
+
+    // Off by default: the G step is the plain one (fm_loss stays 0).
+    train::GanTrainConfig plain;
+    plain.batch = 4;
+    train::gan_trainer_init(trainer, plain);
+    CHECK(train::gan_train_step(trainer, trained, images, {}).fm_loss == 0.0f);
+}
+
 TEST_CASE("gan: PacGAN discriminator (d_pack 2): packs, gradients, trainer, metadata") {
     models::GanConfig config = tiny_config(0);
     config.d_pack = 2;
