@@ -68,7 +68,7 @@ void put_quality(std::map<std::string, std::string>& meta, const std::string& su
 int train_gan(const cli::Args& args) {
     args.allow_only({"epochs", "steps", "seed", "out", "batch", "lr", "checkpoint", "resume",
                      "limit", "checkpoint-every", "latent", "channels", "d-channels", "f32",
-                     "real-label", "classifier", "ema", "pack", "feature-matching"});
+                     "real-label", "classifier", "ema", "pack", "feature-matching", "feature-layer"});
     const bool conditional = args.model == "cgan";
     const std::string out = args.get("out", default_weights(args.model));
     const std::string checkpoint = args.get("checkpoint", "");
@@ -100,6 +100,7 @@ int train_gan(const cli::Args& args) {
         tc.real_label = static_cast<float>(args.get_double("real-label", tc.real_label));
         tc.ema_decay = static_cast<float>(args.get_double("ema", 0.999));
         tc.feature_matching = static_cast<float>(args.get_double("feature-matching", 0));
+        tc.feature_layer = static_cast<int>(args.get_int("feature-layer", tc.feature_layer));
         models::gan_init(gan, config, tc.seed);
         train::gan_trainer_init(trainer, tc);
     }

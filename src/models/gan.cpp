@@ -158,7 +158,7 @@ void discriminator_forward(DiscriminatorActs& a, const nn::Matrix& x,
 
 void discriminator_backward(nn::Matrix* dx, const nn::Matrix& dlogits, const nn::Matrix& x,
                             const std::vector<int>& labels, DiscriminatorActs& a, Gan& g,
-                            const nn::Matrix* dh_extra) {
+                            const nn::Matrix* dh_extra, const nn::Matrix* drelu1_extra) {
     nn::Matrix dh, d_conv2, d_relu1, d_conv1;
     nn::linear_backward(&dh, dlogits, a.h, g.d_fc);
     if (dh_extra) dh += *dh_extra;
@@ -170,6 +170,7 @@ void discriminator_backward(nn::Matrix* dx, const nn::Matrix& dlogits, const nn:
     }
     nn::leaky_relu_backward(d_conv2, dh, a.conv2_out, kLeakySlope);
     nn::conv2d_backward(&d_relu1, d_conv2, a.relu1, g.d_conv2, g.scratch);
+    if (drelu1_extra) d_relu1 += *drelu1_extra;
     nn::leaky_relu_backward(d_conv1, d_relu1, a.conv1_out, kLeakySlope);
     if (g.config.d_pack == 1) {
         nn::conv2d_backward(dx, d_conv1, x, g.d_conv1, g.scratch);

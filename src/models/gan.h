@@ -100,11 +100,13 @@ void generator_backward(const nn::Matrix& dout, GeneratorActs& acts, Gan& gan);
 void discriminator_forward(DiscriminatorActs& acts, const nn::Matrix& x,
                            const std::vector<int>& labels, Gan& gan);
 // dlogits [B/P, 1]; accumulates discriminator gradients; writes dx [B, 784] when given.
-// dh_extra [B/P, 2D*49] (optional): a gradient on the features h from a loss on them (feature
-// matching), added to what flows back from the logits.
+// dh_extra [B/P, 2D*49] / drelu1_extra [B/P, D*196] (optional): gradients on the features h
+// (after conv2) / relu1 (after conv1) from a loss on them (feature matching), added to what
+// flows back from the logits.
 void discriminator_backward(nn::Matrix* dx, const nn::Matrix& dlogits, const nn::Matrix& x,
                             const std::vector<int>& labels, DiscriminatorActs& acts, Gan& gan,
-                            const nn::Matrix* dh_extra = nullptr);
+                            const nn::Matrix* dh_extra = nullptr,
+                            const nn::Matrix* drelu1_extra = nullptr);
 
 // Eval-mode sampling (BatchNorm running statistics): images [B, 784] in [0, 1]. Labels as in
 // generator_forward (for a cGAN, label i selects the digit of row i). Processes big batches in

@@ -10,7 +10,7 @@
 //           (one-sided label smoothing: real_label = 0.9 by default);
 //   G step: non-saturating loss BCE(D(fake), 1) through the just-updated D, plus optionally
 //           feature matching (Salimans et al. 2016): lambda * || mean_b h(real) - mean_b h(fake) ||^2
-//           on the discriminator's features h [B, 2D*49]. The batch mean of h moves with the
+//           on the discriminator's features h [B, 2D*49] (or its first layer's, [B, D*196]). The batch mean of h moves with the
 //           mix of digits in the batch, so this term pulls the generator's class frequencies
 //           towards the data's, which the per-sample loss does only weakly.
 // Adam(lr 2e-4, beta1 0.5, beta2 0.999) for both, as in DCGAN.
@@ -37,6 +37,7 @@ struct GanTrainConfig {
     uint64_t seed = 1;        // data order and latents
     float ema_decay = 0;      // EMA of the generator weights per step; 0 = off
     float feature_matching = 0;  // lambda of the feature-matching term; 0 = off
+    int feature_layer = 2;       // features matched: 2 = h (after conv2), 1 = relu1 (after conv1)
 };
 
 struct GanTrainer {

@@ -252,6 +252,24 @@ TEST_CASE("gan: feature matching: the extra feature gradient is exact; trainer a
     check.tensor("input x", x, dx, loss, tol);
     check.finish();
 
+    // The same through the first layer's features (relu1, feature_layer = 1).
+    const Eigen::RowVectorXf target1 = gradcheck::random_matrix(1, acts.relu1.cols(), 11).row(0) * 0.1f;
+    auto loss1 = [&]() {
+        models::DiscriminatorActs a;
+        models::discriminator_forward(a, x, {}, gan);
+        const double bce = nn::bce_with_logits(a.logits, ones, 1.0f / 3, nullptr);
+        return bce + lambda * double((Eigen::RowVectorXf(a.relu1.colwise().mean()) - target1).squaredNorm());
+    };
+    models::discriminator_forward(acts, x, {}, gan);
+    const Eigen::RowVectorXf diff1 = Eigen::RowVectorXf(acts.relu1.colwise().mean()) - target1;
+    const Matrix drelu1 = (diff1 * (2.0f * lambda / 3.0f)).replicate(3, 1);
+    nn::zero_grad(params);
+    models::discriminator_backward(&dx, dlogits, x, {}, acts, gan, nullptr, &drelu1);
+    KinkTolerantCheck check1;
+    for (nn::Param* p : params.params) check1.tensor(p->name, p->value, p->grad, loss1, tol);
+    check1.tensor("input x", x, dx, loss1, tol);
+    check1.finish();
+
     std::vector<int> labels;
     Matrix images = bar_images(12, labels);
     models::Gan trained;
@@ -274,6 +292,7 @@ TEST_CASE("gan: feature matching: the extra feature gradient is exact; trainer a
     train::GanTrainer resumed_trainer;
     train::gan_load_checkpoint(path, resumed_trainer, resumed);
     CHECK(resumed_trainer.config.feature_matching == 1.0f);
+    CHECK(resumed_trainer.config.feature_layer == 2);
     for (int i = 0; i < 2; ++i) train::gan_train_step(resumed_trainer, resumed, images, {});
     nn::ParamList a = models::gan_generator_params(trained), b = models::gan_generator_params(resumed);
     for (size_t k = 0; k < a.params.size(); ++k)
@@ -285,6 +304,12 @@ TEST_CASE("gan: feature matching: the extra feature gradient is exact; trainer a
     plain.batch = 4;
     train::gan_trainer_init(trainer, plain);
     CHECK(train::gan_train_step(trainer, trained, images, {}).fm_loss == 0.0f);
+    plain.feature_matching = 0.5f;
+    plain.feature_layer = 1;
+    train::gan_trainer_init(trainer, plain);
+    CHECK(train::gan_train_step(trainer, trained, images, {}).fm_loss > 0.0f);
+    plain.feature_layer = 3;
+    CHECK_THROWS_AS(train::gan_trainer_init(trainer, plain), std::invalid_argument);
 }
 
 TEST_CASE("gan: PacGAN discriminator (d_pack 2): packs, gradients, trainer, metadata") {
