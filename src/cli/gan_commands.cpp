@@ -68,7 +68,7 @@ void put_quality(std::map<std::string, std::string>& meta, const std::string& su
 int train_gan(const cli::Args& args) {
     args.allow_only({"epochs", "steps", "seed", "out", "batch", "lr", "checkpoint", "resume",
                      "limit", "checkpoint-every", "latent", "channels", "d-channels", "f32",
-                     "real-label", "classifier", "ema", "pack", "feature-matching", "feature-layer"});
+                     "real-label", "classifier", "ema", "pack", "feature-matching", "feature-matching-1"});
     const bool conditional = args.model == "cgan";
     const std::string out = args.get("out", default_weights(args.model));
     const std::string checkpoint = args.get("checkpoint", "");
@@ -100,7 +100,7 @@ int train_gan(const cli::Args& args) {
         tc.real_label = static_cast<float>(args.get_double("real-label", tc.real_label));
         tc.ema_decay = static_cast<float>(args.get_double("ema", 0.999));
         tc.feature_matching = static_cast<float>(args.get_double("feature-matching", 0));
-        tc.feature_layer = static_cast<int>(args.get_int("feature-layer", tc.feature_layer));
+        tc.feature_matching_1 = static_cast<float>(args.get_double("feature-matching-1", 0));
         models::gan_init(gan, config, tc.seed);
         train::gan_trainer_init(trainer, tc);
     }
@@ -108,9 +108,16 @@ int train_gan(const cli::Args& args) {
     if (args.has("ema")) trainer.config.ema_decay = static_cast<float>(args.get_double("ema", 0));
     if (args.has("feature-matching"))
         trainer.config.feature_matching = static_cast<float>(args.get_double("feature-matching", 0));
-    if (!(trainer.config.feature_matching >= 0 && trainer.config.feature_matching <= 1000))
-        throw std::invalid_argument("--feature-matching must be in [0, 1000] (0 = off), got " +
-                                    args.get("feature-matching", ""));
+    if (args.has("feature-matching-1"))
+        trainer.config.feature_matching_1 = static_cast<float>(args.get_double("feature-matching-1", 0));
+    const std::pair<const char*, float> fm_weights[] = {
+        {"feature-matching", trainer.config.feature_matching},
+        {"feature-matching-1", trainer.config.feature_matching_1}};
+    for (const auto& [flag, v] : fm_weights) {
+        if (!(v >= 0 && v <= 1000))
+            throw std::invalid_argument(std::string("--") + flag + " must be in [0, 1000] (0 = off), got " +
+                                        args.get(flag, ""));
+    }
     if (!(trainer.config.ema_decay >= 0 && trainer.config.ema_decay < 1))
         throw std::invalid_argument("--ema must be in [0, 1) (0 = off), got " + args.get("ema", ""));
     const int64_t steps_per_epoch =
@@ -139,7 +146,7 @@ int train_gan(const cli::Args& args) {
         avg.d_fake += k * (s.d_fake - avg.d_fake);
         avg.fm_loss += k * (s.fm_loss - avg.fm_loss);
         char stats[160], fm[32] = "";
-        if (trainer.config.feature_matching > 0) std::snprintf(fm, sizeof fm, " FM %.4f", avg.fm_loss);
+        if (trainer.config.feature_matching > 0 || trainer.config.feature_matching_1 > 0) std::snprintf(fm, sizeof fm, " FM %.4f", avg.fm_loss);
         std::snprintf(stats, sizeof stats, "D %.3f G %.3f D(x) %.2f D(G(z)) %.2f%s epoch %lld",
                       avg.d_loss, avg.g_loss, avg.d_real, avg.d_fake, fm,
                       static_cast<long long>(s.epoch));

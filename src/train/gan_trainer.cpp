@@ -15,9 +15,8 @@
 namespace train {
 
 void gan_trainer_init(GanTrainer& t, const GanTrainConfig& config) {
-    if (config.feature_layer != 1 && config.feature_layer != 2)
-        throw std::invalid_argument("gan trainer: feature_layer must be 1 or 2, got " +
-                                    std::to_string(config.feature_layer));
+    if (!(config.feature_matching >= 0) || !(config.feature_matching_1 >= 0))
+        throw std::invalid_argument("gan trainer: feature-matching weights must be >= 0");
     if (config.batch < 2)
         throw std::invalid_argument("gan trainer: batch must be >= 2 (BatchNorm needs a batch), got " +
                                     std::to_string(config.batch));
@@ -131,27 +130,29 @@ GanStepStats gan_train_step(GanTrainer& t, models::Gan& gan, const nn::Matrix& i
 
     // Generator step: non-saturating loss -log D(G(z)) through the updated discriminator.
     nn::zero_grad(g_params);
-    const float lambda = t.config.feature_matching;
-    Eigen::RowVectorXf real_mean;
-    const bool first_layer = t.config.feature_layer == 1;
-    auto features = [&]() -> const nn::Matrix& { return first_layer ? t.d_acts.relu1 : t.d_acts.h; };
-    if (lambda > 0) {  // features of the real batch under the updated D
+    const float lambda2 = t.config.feature_matching, lambda1 = t.config.feature_matching_1;
+    Eigen::RowVectorXf real_mean2, real_mean1;
+    if (lambda2 > 0 || lambda1 > 0) {  // features of the real batch under the updated D
         models::discriminator_forward(t.d_acts, t.real, t.labels, gan);
-        real_mean = features().colwise().mean();
+        real_mean2 = t.d_acts.h.colwise().mean();
+        real_mean1 = t.d_acts.relu1.colwise().mean();
     }
     models::discriminator_forward(t.d_acts, fake, t.labels, gan);
     t.targets.setOnes();
     stats.g_loss = nn::bce_with_logits(t.d_acts.logits, t.targets, scale, &t.dlogits);
-    const nn::Matrix* dh_fm = nullptr;
-    if (lambda > 0) {
-        // loss = lambda * ||m_f - m_r||^2, m_f = mean_b h_b  ->  dh_b = 2 lambda (m_f - m_r) / rows
-        const Eigen::RowVectorXf diff = features().colwise().mean() - real_mean;
-        stats.fm_loss = diff.squaredNorm();
-        t.dh_fm = (diff * (2.0f * lambda / static_cast<float>(D_rows))).replicate(D_rows, 1);
-        dh_fm = &t.dh_fm;
-    }
-    models::discriminator_backward(&t.dfake, t.dlogits, fake, t.labels, t.d_acts, gan,
-                                   first_layer ? nullptr : dh_fm, first_layer ? dh_fm : nullptr);
+    // loss = lambda * ||m_f - m_r||^2, m_f = mean_b f_b  ->  df_b = 2 lambda (m_f - m_r) / rows
+    auto feature_matching = [&](const nn::Matrix& fake_features, const Eigen::RowVectorXf& real_mean,
+                                float lambda, nn::Matrix& grad) -> const nn::Matrix* {
+        if (lambda <= 0) return nullptr;
+        const Eigen::RowVectorXf diff = fake_features.colwise().mean() - real_mean;
+        stats.fm_loss += diff.squaredNorm();
+        grad = (diff * (2.0f * lambda / static_cast<float>(D_rows))).replicate(D_rows, 1);
+        return &grad;
+    };
+    const nn::Matrix* dh_fm = feature_matching(t.d_acts.h, real_mean2, lambda2, t.dh_fm);
+    const nn::Matrix* drelu1_fm = feature_matching(t.d_acts.relu1, real_mean1, lambda1, t.drelu1_fm);
+    models::discriminator_backward(&t.dfake, t.dlogits, fake, t.labels, t.d_acts, gan, dh_fm,
+                                   drelu1_fm);
     models::generator_backward(t.dfake, t.g_acts, gan);
     nn::adam_step(t.opt_g, g_params);
     nn::zero_grad(d_params);  // the G step left D gradients behind; keep them out of the next step
@@ -182,7 +183,7 @@ void gan_save_checkpoint(const std::string& path, const GanTrainer& t, models::G
     meta["trainer.real_label"] = exact(t.config.real_label);
     meta["trainer.ema_decay"] = exact(t.config.ema_decay);
     meta["trainer.feature_matching"] = exact(t.config.feature_matching);
-    meta["trainer.feature_layer"] = std::to_string(t.config.feature_layer);
+    meta["trainer.feature_matching_1"] = exact(t.config.feature_matching_1);
     nn::ParamList g_params = models::gan_generator_params(gan);
     nn::ParamList d_params = models::gan_discriminator_params(gan);
     CheckpointTensors extra;
@@ -224,8 +225,8 @@ void gan_load_checkpoint(const std::string& path, GanTrainer& t, models::Gan& ga
     if (ema_decay != meta.end()) config.ema_decay = std::stof(ema_decay->second);
     auto fm = meta.find("trainer.feature_matching");  // absent before feature matching existed
     if (fm != meta.end()) config.feature_matching = std::stof(fm->second);
-    if (meta.count("trainer.feature_layer"))
-        config.feature_layer = models::meta::require_int(meta, "trainer.feature_layer", path, 1, 2);
+    auto fm1 = meta.find("trainer.feature_matching_1");
+    if (fm1 != meta.end()) config.feature_matching_1 = std::stof(fm1->second);
     gan_trainer_init(t, config);
     t.step = std::stoll(meta.at("trainer.step"));
     t.epoch = std::stoll(meta.at("trainer.epoch"));

@@ -36,8 +36,8 @@ struct GanTrainConfig {
     float real_label = 0.9f;  // one-sided label smoothing; 1 disables
     uint64_t seed = 1;        // data order and latents
     float ema_decay = 0;      // EMA of the generator weights per step; 0 = off
-    float feature_matching = 0;  // lambda of the feature-matching term; 0 = off
-    int feature_layer = 2;       // features matched: 2 = h (after conv2), 1 = relu1 (after conv1)
+    float feature_matching = 0;    // lambda of feature matching on h (after conv2); 0 = off
+    float feature_matching_1 = 0;  // lambda of feature matching on relu1 (after conv1); 0 = off
 };
 
 struct GanTrainer {
@@ -51,14 +51,14 @@ struct GanTrainer {
     // per-step buffers
     models::GeneratorActs g_acts;
     models::DiscriminatorActs d_acts;
-    nn::Matrix real, z, targets, dlogits, dfake, dh_fm;
+    nn::Matrix real, z, targets, dlogits, dfake, dh_fm, drelu1_fm;
     std::vector<int> labels;
 };
 
 struct GanStepStats {
     float d_loss = 0;  // BCE(real) + BCE(fake), before the D update
     float g_loss = 0;  // non-saturating generator loss, after the D update
-    float fm_loss = 0; // feature-matching term (without lambda), 0 when off
+    float fm_loss = 0; // feature-matching terms (without lambdas, summed), 0 when off
     float d_real = 0;  // mean D(x) = sigmoid(logit) on the real batch
     float d_fake = 0;  // mean D(G(z)) before the D update
     int batch = 0;

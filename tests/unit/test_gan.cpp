@@ -252,7 +252,7 @@ TEST_CASE("gan: feature matching: the extra feature gradient is exact; trainer a
     check.tensor("input x", x, dx, loss, tol);
     check.finish();
 
-    // The same through the first layer's features (relu1, feature_layer = 1).
+    // The same through the first layer's features (relu1, feature_matching_1).
     const Eigen::RowVectorXf target1 = gradcheck::random_matrix(1, acts.relu1.cols(), 11).row(0) * 0.1f;
     auto loss1 = [&]() {
         models::DiscriminatorActs a;
@@ -292,7 +292,7 @@ TEST_CASE("gan: feature matching: the extra feature gradient is exact; trainer a
     train::GanTrainer resumed_trainer;
     train::gan_load_checkpoint(path, resumed_trainer, resumed);
     CHECK(resumed_trainer.config.feature_matching == 1.0f);
-    CHECK(resumed_trainer.config.feature_layer == 2);
+    CHECK(resumed_trainer.config.feature_matching_1 == 0.0f);
     for (int i = 0; i < 2; ++i) train::gan_train_step(resumed_trainer, resumed, images, {});
     nn::ParamList a = models::gan_generator_params(trained), b = models::gan_generator_params(resumed);
     for (size_t k = 0; k < a.params.size(); ++k)
@@ -304,11 +304,10 @@ TEST_CASE("gan: feature matching: the extra feature gradient is exact; trainer a
     plain.batch = 4;
     train::gan_trainer_init(trainer, plain);
     CHECK(train::gan_train_step(trainer, trained, images, {}).fm_loss == 0.0f);
-    plain.feature_matching = 0.5f;
-    plain.feature_layer = 1;
+    plain.feature_matching_1 = 0.5f;  // first layer only
     train::gan_trainer_init(trainer, plain);
     CHECK(train::gan_train_step(trainer, trained, images, {}).fm_loss > 0.0f);
-    plain.feature_layer = 3;
+    plain.feature_matching_1 = -1.0f;
     CHECK_THROWS_AS(train::gan_trainer_init(trainer, plain), std::invalid_argument);
 }
 
