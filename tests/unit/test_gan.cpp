@@ -89,6 +89,29 @@ struct KinkTolerantCheck {
     }
 };
 
+// Saves a checkpoint of (trainer, gan), takes `steps` more steps, then loads the checkpoint into
+// (resumed_trainer, resumed) and takes the same steps there: every generator and discriminator
+// tensor must match exactly.
+void check_resume_is_exact(train::GanTrainer& trainer, models::Gan& gan, const Matrix& images,
+                           const std::vector<int>& labels, int steps, const std::string& path,
+                           train::GanTrainer& resumed_trainer, models::Gan& resumed) {
+    train::gan_save_checkpoint(path, trainer, gan, {});
+    for (int i = 0; i < steps; ++i) train::gan_train_step(trainer, gan, images, labels);
+    train::gan_load_checkpoint(path, resumed_trainer, resumed);
+    std::remove(path.c_str());
+    for (int i = 0; i < steps; ++i) train::gan_train_step(resumed_trainer, resumed, images, labels);
+    CHECK(resumed_trainer.step == trainer.step);
+    nn::ParamList a = models::gan_generator_params(gan), b = models::gan_generator_params(resumed);
+    nn::ParamList da = models::gan_discriminator_params(gan), db = models::gan_discriminator_params(resumed);
+    for (nn::Param* p : da.params) a.add(*p);
+    for (nn::Param* p : db.params) b.add(*p);
+    REQUIRE(a.params.size() == b.params.size());
+    for (size_t k = 0; k < a.params.size(); ++k) {
+        INFO(a.params[k]->name);
+        CHECK((a.params[k]->value - b.params[k]->value).cwiseAbs().maxCoeff() == 0.0f);
+    }
+}
+
 }  // namespace
 
 TEST_CASE("gan: generator gradient check (BatchNorm in training mode), GAN and cGAN") {
@@ -285,19 +308,12 @@ TEST_CASE("gan: feature matching: the extra feature gradient is exact; trainer a
         CHECK(s.fm_loss > 0.0f);
         CHECK(std::isfinite(s.fm_loss));
     }
-    const std::string path = "/tmp/genlab_test_fm_ckpt.safetensors";
-    train::gan_save_checkpoint(path, trainer, trained, {});
-    for (int i = 0; i < 2; ++i) train::gan_train_step(trainer, trained, images, {});
     models::Gan resumed;
     train::GanTrainer resumed_trainer;
-    train::gan_load_checkpoint(path, resumed_trainer, resumed);
+    check_resume_is_exact(trainer, trained, images, {}, 2, "/tmp/genlab_test_fm_ckpt.safetensors",
+                          resumed_trainer, resumed);
     CHECK(resumed_trainer.config.feature_matching == 1.0f);
     CHECK(resumed_trainer.config.feature_matching_1 == 0.0f);
-    for (int i = 0; i < 2; ++i) train::gan_train_step(resumed_trainer, resumed, images, {});
-    nn::ParamList a = models::gan_generator_params(trained), b = models::gan_generator_params(resumed);
-    for (size_t k = 0; k < a.params.size(); ++k)
-        CHECK((a.params[k]->value - b.params[k]->value).cwiseAbs().maxCoeff() == 0.0f);
-    std::remove(path.c_str());
 
     // Off by default: the G step is the plain one (fm_loss stays 0).
     train::GanTrainConfig plain;
@@ -372,18 +388,11 @@ TEST_CASE("gan: PacGAN discriminator (d_pack 2): packs, gradients, trainer, meta
         CHECK(std::isfinite(s.d_loss));
         CHECK(std::isfinite(s.g_loss));
     }
-    const std::string path = "/tmp/genlab_test_pacgan_ckpt.safetensors";
-    train::gan_save_checkpoint(path, trainer, gan, {});
-    for (int i = 0; i < 2; ++i) train::gan_train_step(trainer, gan, images, {});
     models::Gan resumed;
     train::GanTrainer resumed_trainer;
-    train::gan_load_checkpoint(path, resumed_trainer, resumed);
+    check_resume_is_exact(trainer, gan, images, {}, 2, "/tmp/genlab_test_pacgan_ckpt.safetensors",
+                          resumed_trainer, resumed);
     CHECK(resumed.config.d_pack == 2);
-    for (int i = 0; i < 2; ++i) train::gan_train_step(resumed_trainer, resumed, images, {});
-    nn::ParamList a = models::gan_discriminator_params(gan), b = models::gan_discriminator_params(resumed);
-    for (size_t k = 0; k < a.params.size(); ++k)
-        CHECK((a.params[k]->value - b.params[k]->value).cwiseAbs().maxCoeff() == 0.0f);
-    std::remove(path.c_str());
     tc.batch = 3;  // not a multiple of the pack
     train::gan_trainer_init(trainer, tc);
     CHECK_THROWS_WITH_AS(train::gan_train_step(trainer, gan, images, {}),
@@ -420,27 +429,15 @@ TEST_CASE("gan: trainer steps are finite, small batches work, resume is exact") 
             CHECK(s.d_real > 0.0f);
             CHECK(s.d_real < 1.0f);
         }
-        const std::string path = "/tmp/genlab_test_gan_ckpt.safetensors";
-        train::gan_save_checkpoint(path, trainer, gan, {});
-        for (int i = 0; i < 3; ++i) train::gan_train_step(trainer, gan, images, used);
         models::Gan resumed;
         train::GanTrainer resumed_trainer;
-        train::gan_load_checkpoint(path, resumed_trainer, resumed);
-        for (int i = 0; i < 3; ++i) train::gan_train_step(resumed_trainer, resumed, images, used);
+        check_resume_is_exact(trainer, gan, images, used, 3, "/tmp/genlab_test_gan_ckpt.safetensors",
+                              resumed_trainer, resumed);
         CHECK(resumed_trainer.step == 7);
-        nn::ParamList a = models::gan_generator_params(gan), b = models::gan_generator_params(resumed);
-        nn::ParamList da = models::gan_discriminator_params(gan), db = models::gan_discriminator_params(resumed);
-        for (nn::Param* p : da.params) a.add(*p);
-        for (nn::Param* p : db.params) b.add(*p);
-        for (size_t k = 0; k < a.params.size(); ++k) {
-            INFO(a.params[k]->name);
-            CHECK((a.params[k]->value - b.params[k]->value).cwiseAbs().maxCoeff() == 0.0f);
-        }
         REQUIRE(trainer.ema.size() == resumed_trainer.ema.size());
         REQUIRE(!trainer.ema.empty());
         for (size_t k = 0; k < trainer.ema.size(); ++k)
             CHECK((trainer.ema[k] - resumed_trainer.ema[k]).cwiseAbs().maxCoeff() == 0.0f);
-        std::remove(path.c_str());
     }
 }
 
