@@ -87,6 +87,11 @@ GanStepStats gan_train_step(GanTrainer& t, models::Gan& gan, const nn::Matrix& i
         throw std::invalid_argument("gan_train_step: a cGAN needs one label per training image (" +
                                     std::to_string(n) + "), got " + std::to_string(labels.size()));
     const int B = std::min(t.config.batch, n);
+    // before any state moves (cursor, epoch), so a bad config leaves the trainer as it was
+    if (B % gan.config.d_pack != 0)
+        throw std::invalid_argument("gan_train_step: batch " + std::to_string(B) +
+                                    " is not a multiple of d_pack = " +
+                                    std::to_string(gan.config.d_pack));
     ensure_batch_available(t.order, t.cursor, t.epoch, t.config.seed, n, B);
 
     // Real batch, mapped to the generator's range [-1, 1].
@@ -106,10 +111,6 @@ GanStepStats gan_train_step(GanTrainer& t, models::Gan& gan, const nn::Matrix& i
     nn::ParamList d_params = models::gan_discriminator_params(gan);
     models::generator_forward(t.g_acts, t.z, t.labels, gan, /*training=*/true);
     const nn::Matrix& fake = t.g_acts.out;  // [B, 784] in [-1, 1]
-    if (B % gan.config.d_pack != 0)
-        throw std::invalid_argument("gan_train_step: batch " + std::to_string(B) +
-                                    " is not a multiple of d_pack = " +
-                                    std::to_string(gan.config.d_pack));
     const int D_rows = B / gan.config.d_pack;  // discriminator inputs (packs) per batch
     const float scale = 1.0f / D_rows;
     GanStepStats stats;
