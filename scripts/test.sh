@@ -2,6 +2,7 @@
 # Sets everything up (scripts/setup.sh), then runs every test suite and prints a summary:
 #   native   doctest unit tests, g++ Release           build/native/genlab_tests
 #   wasm     the same tests compiled with emcc, node    build/wasm/genlab_tests.js
+#   cli      the native genlab command line, node       tests/cli/*.test.mjs (node --test)
 #   e2e      Playwright + headless Chromium on build/site  tests/e2e/*.test.mjs (node --test)
 #   asan     the unit tests with ASan + UBSan           build/asan (GENLAB_SKIP_ASAN=1 skips)
 # Every suite runs even if an earlier one fails; any failure makes the exit status non-zero.
@@ -54,6 +55,7 @@ run_suite() {
 run_suite native build/native/genlab_tests
 # --no-colors: under node doctest takes the pipe for a terminal.
 run_suite wasm node --no-experimental-fetch build/wasm/genlab_tests.js --no-colors
+run_suite cli node --test --test-reporter=spec tests/cli/
 run_suite e2e node --test --test-reporter=spec tests/e2e/
 
 if [ "${GENLAB_SKIP_ASAN:-0}" != 1 ]; then

@@ -16,14 +16,14 @@ constexpr const char* kDefaultWeights = "weights/classifier.safetensors";
 int train_classifier(const cli::Args& args) {
     args.allow_only({"epochs", "seed", "out", "batch", "lr", "checkpoint", "resume", "limit",
                      "checkpoint-every", "f32"});
-    const int epochs = static_cast<int>(args.get_int("epochs", 8));  // the shipped recipe
+    const int epochs = static_cast<int>(args.get_int("epochs", 8, 0, cli::kMaxSteps));  // the shipped recipe
     const std::string out = args.get("out", kDefaultWeights);
     const std::string checkpoint = args.get("checkpoint", "");
-    const int64_t checkpoint_every = args.get_int("checkpoint-every", 500);
+    const int64_t checkpoint_every = args.get_int("checkpoint-every", 500, 1, cli::kMaxSteps);
     const bool f32 = args.has("f32");
 
     std::vector<int> train_labels, test_labels;
-    nn::Matrix train_images = cli::load_mnist_matrix(true, train_labels, args.get_int("limit", 0));
+    nn::Matrix train_images = cli::load_mnist_matrix(true, train_labels, args.get_int("limit", 0, 0, cli::kMnistTrain));
     nn::Matrix test_images = cli::load_mnist_matrix(false, test_labels);
 
     models::Classifier model;
@@ -35,8 +35,8 @@ int train_classifier(const cli::Args& args) {
     } else {
         train::ClassifierTrainConfig config;
         config.seed = static_cast<uint64_t>(args.get_int("seed", 1));
-        config.batch = static_cast<int>(args.get_int("batch", 64));
-        config.lr = static_cast<float>(args.get_double("lr", 1e-3));
+        config.batch = static_cast<int>(args.get_int("batch", 64, 1, cli::kMaxWidth));
+        config.lr = static_cast<float>(args.get_double("lr", 1e-3, 0, 10));
         models::classifier_init(model, models::ClassifierConfig{}, config.seed);
         train::classifier_trainer_init(trainer, config);
     }
@@ -49,8 +49,8 @@ int train_classifier(const cli::Args& args) {
                 static_cast<long long>(train_images.rows()), static_cast<long long>(total),
                 trainer.config.batch);
     const auto start = std::chrono::steady_clock::now();
-    cli::ProgressBar bar("train classifier", total);
     const int64_t first_step = trainer.step;
+    cli::ProgressBar bar("train classifier", total, first_step);
     double loss_avg = 0, acc_avg = 0;
     while (trainer.step < total) {
         train::ClassifierStepStats s =
@@ -97,7 +97,7 @@ int eval_classifier(const cli::Args& args) {
     models::Classifier model;
     models::load_classifier(model, io::read_safetensors(path));
     std::vector<int> labels;
-    nn::Matrix images = cli::load_mnist_matrix(false, labels, args.get_int("n", 0));
+    nn::Matrix images = cli::load_mnist_matrix(false, labels, args.get_int("n", 0, 0, cli::kMnistTest));
     const double acc = models::classifier_accuracy(images, labels, model);
     std::printf("classifier %s: MNIST test accuracy %.4f on %lld images\n", path.c_str(), acc,
                 static_cast<long long>(images.rows()));

@@ -1,5 +1,6 @@
 #include "cli/cli.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <stdexcept>
 
@@ -32,6 +33,25 @@ double Args::get_double(const std::string& key, double fallback) const {
     } catch (const std::exception&) {
     }
     throw std::invalid_argument("--" + key + " expects a number, got '" + it->second + "'");
+}
+
+int64_t Args::get_int(const std::string& key, int64_t fallback, int64_t lo, int64_t hi) const {
+    const int64_t v = get_int(key, fallback);
+    if (v < lo || v > hi)
+        throw std::invalid_argument("--" + key + " must be in " + std::to_string(lo) + ".." +
+                                    std::to_string(hi) + ", got " + get(key, std::to_string(v)));
+    return v;
+}
+
+double Args::get_double(const std::string& key, double fallback, double lo, double hi) const {
+    const double v = get_double(key, fallback);
+    if (!(v >= lo && v <= hi)) {
+        char range[64];
+        std::snprintf(range, sizeof range, "[%g, %g]", lo, hi);
+        throw std::invalid_argument("--" + key + " must be in " + range + ", got " +
+                                    get(key, std::to_string(v)));
+    }
+    return v;
 }
 
 void Args::allow_only(const std::vector<std::string>& keys) const {
@@ -114,8 +134,8 @@ std::string format_duration(double seconds) {
     return buf;
 }
 
-ProgressBar::ProgressBar(std::string label, int64_t total, std::string unit)
-    : label_(std::move(label)), unit_(std::move(unit)), total_(total),
+ProgressBar::ProgressBar(std::string label, int64_t total, int64_t first, std::string unit)
+    : label_(std::move(label)), unit_(std::move(unit)), total_(total), first_(first),
       start_(std::chrono::steady_clock::now()), last_draw_(start_) {}
 
 void ProgressBar::update(int64_t done, int64_t items, const std::string& stats) {
@@ -131,7 +151,8 @@ void ProgressBar::finish(const std::string& stats) { draw(total_, -1, stats, tru
 void ProgressBar::draw(int64_t done, int64_t items, const std::string& stats, bool final) {
     const double elapsed =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
-    const double fraction = total_ > 0 ? double(done) / double(total_) : 1.0;
+    // Clamped: a run resumed past its end has done > total.
+    const double fraction = total_ > 0 ? std::clamp(double(done) / double(total_), 0.0, 1.0) : 1.0;
     const int width = 24;
     const int filled = static_cast<int>(fraction * width + 0.5);
     std::string bar(static_cast<size_t>(filled), '#');
@@ -139,9 +160,12 @@ void ProgressBar::draw(int64_t done, int64_t items, const std::string& stats, bo
     char rate[64] = "";
     if (items >= 0 && elapsed > 0)
         std::snprintf(rate, sizeof rate, " %.0f samples/s", double(items) / elapsed);
-    std::string eta = final ? "took " + format_duration(elapsed)
-                            : (done > 0 ? "ETA " + format_duration(elapsed / done * (total_ - done))
-                                        : "ETA ?");
+    // The rate counts only this run's steps: a resumed run did first_ of them earlier.
+    const int64_t run_done = done - first_;
+    std::string eta = final          ? "took " + format_duration(elapsed)
+                      : run_done > 0 ? "ETA " + format_duration(elapsed / double(run_done) *
+                                                                double(std::max<int64_t>(total_ - done, 0)))
+                                     : "ETA ?";
     std::fprintf(stderr, "\r%s [%s] %lld/%lld %s%s %s  %s\x1b[K", label_.c_str(), bar.c_str(),
                  static_cast<long long>(done), static_cast<long long>(total_), unit_.c_str(), rate,
                  eta.c_str(), stats.c_str());

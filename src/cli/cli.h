@@ -22,11 +22,22 @@ struct Args {
     // Throw std::invalid_argument naming the option when the value does not parse.
     int64_t get_int(const std::string& key, int64_t fallback) const;
     double get_double(const std::string& key, double fallback) const;
+    // The same, then throw std::invalid_argument naming the option unless lo <= value <= hi
+    // (NaN never is), so a typo cannot reach the models as a huge size or a negative rate.
+    int64_t get_int(const std::string& key, int64_t fallback, int64_t lo, int64_t hi) const;
+    double get_double(const std::string& key, double fallback, double lo, double hi) const;
     // Throws std::invalid_argument listing the accepted options when an unknown one was given.
     void allow_only(const std::vector<std::string>& keys) const;
 };
 
 Args parse_args(int argc, char** argv);
+
+// Bounds for numeric options: far above any sensible run, low enough to fail with a message
+// instead of a bad_alloc or an overflowed int.
+constexpr int64_t kMaxSteps = 1'000'000'000;  // training steps, epochs, checkpoint intervals
+constexpr int64_t kMaxImages = 100'000;       // images sampled or judged in one call
+constexpr int64_t kMaxWidth = 4096;           // layer widths, latent sizes, batch sizes
+constexpr int64_t kMnistTrain = 60'000, kMnistTest = 10'000;
 
 // "genlab VERB MODEL [positional] --key value ..." rebuilt from parsed arguments; weights files
 // record it as "trained_with".
@@ -46,14 +57,15 @@ const std::vector<Command>& commands();
 // One line on stderr, redrawn in place: label, bar, steps, rate, ETA, and model stats.
 class ProgressBar {
 public:
-    ProgressBar(std::string label, int64_t total, std::string unit = "steps");
+    // `first` is where a resumed run starts: the bar shows first..total, the ETA counts from first.
+    ProgressBar(std::string label, int64_t total, int64_t first = 0, std::string unit = "steps");
     // `items` is what the rate counts (e.g. samples); stats is free text such as "loss 0.12".
     void update(int64_t done, int64_t items, const std::string& stats);
     void finish(const std::string& stats);
 
 private:
     std::string label_, unit_;
-    int64_t total_;
+    int64_t total_, first_;
     std::chrono::steady_clock::time_point start_, last_draw_;
     void draw(int64_t done, int64_t items, const std::string& stats, bool final);
 };

@@ -36,7 +36,7 @@ int export_subset(const cli::Args& args) {
 
 int export_corpus(const cli::Args& args) {
     args.allow_only({"bytes", "out", "corpus"});
-    const int64_t max_bytes = args.get_int("bytes", 200000);
+    const int64_t max_bytes = args.get_int("bytes", 200000, 1000, 1'000'000'000);
     const std::string out = args.get("out", "");
     if (out.empty()) throw std::invalid_argument("--out FILE is required");
     if (max_bytes < 1000) throw std::invalid_argument("--bytes expects at least 1000");

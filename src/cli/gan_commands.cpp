@@ -72,10 +72,10 @@ int train_gan(const cli::Args& args) {
     const bool conditional = args.model == "cgan";
     const std::string out = args.get("out", default_weights(args.model));
     const std::string checkpoint = args.get("checkpoint", "");
-    const int64_t checkpoint_every = args.get_int("checkpoint-every", 500);
+    const int64_t checkpoint_every = args.get_int("checkpoint-every", 500, 1, cli::kMaxSteps);
     const bool f32 = args.has("f32");
     std::vector<int> labels;
-    nn::Matrix images = cli::load_mnist_matrix(true, labels, args.get_int("limit", 0));
+    nn::Matrix images = cli::load_mnist_matrix(true, labels, args.get_int("limit", 0, 0, cli::kMnistTrain));
 
     models::Gan gan;
     train::GanTrainer trainer;
@@ -89,15 +89,15 @@ int train_gan(const cli::Args& args) {
     } else {
         models::GanConfig config;
         config.classes = conditional ? 10 : 0;
-        config.latent = static_cast<int>(args.get_int("latent", config.latent));
-        config.channels = static_cast<int>(args.get_int("channels", config.channels));
-        config.d_channels = static_cast<int>(args.get_int("d-channels", config.d_channels));
-        config.d_pack = static_cast<int>(args.get_int("pack", config.d_pack));
+        config.latent = static_cast<int>(args.get_int("latent", config.latent, 1, cli::kMaxWidth));
+        config.channels = static_cast<int>(args.get_int("channels", config.channels, 1, cli::kMaxWidth));
+        config.d_channels = static_cast<int>(args.get_int("d-channels", config.d_channels, 1, cli::kMaxWidth));
+        config.d_pack = static_cast<int>(args.get_int("pack", config.d_pack, 1, 64));
         train::GanTrainConfig tc;
         tc.seed = static_cast<uint64_t>(args.get_int("seed", 1));
-        tc.batch = static_cast<int>(args.get_int("batch", tc.batch));
-        tc.lr = static_cast<float>(args.get_double("lr", tc.lr));
-        tc.real_label = static_cast<float>(args.get_double("real-label", tc.real_label));
+        tc.batch = static_cast<int>(args.get_int("batch", tc.batch, 1, cli::kMaxWidth));
+        tc.lr = static_cast<float>(args.get_double("lr", tc.lr, 0, 10));
+        tc.real_label = static_cast<float>(args.get_double("real-label", tc.real_label, 0, 1));
         tc.ema_decay = static_cast<float>(args.get_double("ema", 0.999));
         tc.feature_matching = static_cast<float>(args.get_double("feature-matching", 0));
         tc.feature_matching_1 = static_cast<float>(args.get_double("feature-matching-1", 0));
@@ -122,8 +122,9 @@ int train_gan(const cli::Args& args) {
         throw std::invalid_argument("--ema must be in [0, 1) (0 = off), got " + args.get("ema", ""));
     const int64_t steps_per_epoch =
         images.rows() / std::min<int64_t>(trainer.config.batch, images.rows());
-    const int64_t total = args.has("steps") ? args.get_int("steps", 0)
-                                            : steps_per_epoch * args.get_int("epochs", conditional ? 5 : 10);
+    const int64_t total = args.has("steps")
+                              ? args.get_int("steps", 0, 0, cli::kMaxSteps)
+                              : steps_per_epoch * args.get_int("epochs", conditional ? 5 : 10, 0, 100'000);
     const std::string command = cli::command_line(args);
     std::printf("%s: generator %lld params, discriminator %lld params, %lld images, %lld steps "
                 "of batch %d\n",
@@ -134,8 +135,8 @@ int train_gan(const cli::Args& args) {
                 trainer.config.batch);
 
     const auto start = std::chrono::steady_clock::now();
-    cli::ProgressBar bar("train " + args.model, total);
     const int64_t first_step = trainer.step;
+    cli::ProgressBar bar("train " + args.model, total, first_step);
     train::GanStepStats avg;
     while (trainer.step < total) {
         train::GanStepStats s = train::gan_train_step(trainer, gan, images, labels);
@@ -219,11 +220,11 @@ void load_generator_weights(models::Gan& gan, const cli::Args& args) {
 
 int sample_gan(const cli::Args& args) {
     args.allow_only({"n", "seed", "label", "weights", "out", "cols"});
-    const int n = static_cast<int>(args.get_int("n", 64));
+    const int n = static_cast<int>(args.get_int("n", 64, 1, cli::kMaxImages));
     const uint64_t seed = static_cast<uint64_t>(args.get_int("seed", 1));
-    const int label = static_cast<int>(args.get_int("label", -1));
+    const int label = static_cast<int>(args.get_int("label", -1, -1, 9));
+    const int cols = static_cast<int>(args.get_int("cols", std::min(n, 10), 1, cli::kMaxImages));
     const std::string out = args.get("out", "");
-    if (n < 1) throw std::invalid_argument("--n must be >= 1");
     if (out.empty()) throw std::invalid_argument("--out FILE.png|FILE.pgm|FILE.bin is required");
     models::Gan gan;
     load_generator_weights(gan, args);
@@ -239,7 +240,6 @@ int sample_gan(const cli::Args& args) {
         const std::string e(ext);
         return out.size() >= e.size() && out.compare(out.size() - e.size(), e.size(), e) == 0;
     };
-    const int cols = static_cast<int>(args.get_int("cols", std::min(n, 10)));
     if (ends_with(".bin")) {
         io::write_raw_bin(out, bytes);
     } else if (ends_with(".png") || ends_with(".pgm")) {
@@ -258,8 +258,7 @@ int sample_gan(const cli::Args& args) {
 
 int eval_gan(const cli::Args& args) {
     args.allow_only({"n", "seed", "weights", "classifier"});
-    const int n = static_cast<int>(args.get_int("n", 10000));
-    if (n < 2) throw std::invalid_argument("--n must be >= 2");
+    const int n = static_cast<int>(args.get_int("n", 10000, 2, cli::kMaxImages));
     models::Gan gan;
     load_generator_weights(gan, args);
     Judge judge;
@@ -277,7 +276,7 @@ int eval_mnist(const cli::Args& args) {
     Judge judge;
     load_judge(judge, args.get("classifier", kClassifierWeights));
     std::vector<int> labels;
-    nn::Matrix train = cli::load_mnist_matrix(true, labels, args.get_int("n", 10000));
+    nn::Matrix train = cli::load_mnist_matrix(true, labels, args.get_int("n", 10000, 2, cli::kMnistTrain));
     models::DigitSampleQuality q =
         models::digit_sample_quality(train, judge.classifier, judge.reference, labels);
     std::printf("MNIST training images (the floor) vs MNIST test features:\n%s",

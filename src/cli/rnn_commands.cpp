@@ -56,7 +56,7 @@ int train_rnn(const cli::Args& args) {
     args.allow_only({"cell", "embed", "hidden", "layers", "epochs", "seed", "out", "batch",
                      "steps", "lr", "clip", "checkpoint", "checkpoint-every", "resume", "dtype",
                      "no-baseline", "dropout", "stop-at-step"});
-    const double epochs = args.get_double("epochs", 1.0);
+    const double epochs = args.get_double("epochs", 1.0, 0, 100000);
     const std::string dtype = args.get("dtype", "f16");
     if (dtype != "f16" && dtype != "f32")
         throw std::invalid_argument("--dtype " + dtype + ": expected f16 or f32");
@@ -73,14 +73,14 @@ int train_rnn(const cli::Args& args) {
     } else {
         models::CharRnnConfig config;
         config.cell = args.get("cell", "lstm");
-        config.embed = static_cast<int>(args.get_int("embed", 32));
-        config.hidden = static_cast<int>(args.get_int("hidden", 240));
-        config.layers = static_cast<int>(args.get_int("layers", 1));
+        config.embed = static_cast<int>(args.get_int("embed", 32, 1, cli::kMaxWidth));
+        config.hidden = static_cast<int>(args.get_int("hidden", 240, 1, cli::kMaxWidth));
+        config.layers = static_cast<int>(args.get_int("layers", 1, 1, 8));
         train::CharRnnTrainOptions options;
-        options.steps = static_cast<int>(args.get_int("steps", 64));
-        options.batch = static_cast<int>(args.get_int("batch", 32));
-        options.lr = static_cast<float>(args.get_double("lr", 2e-3));
-        options.clip = static_cast<float>(args.get_double("clip", 5.0));
+        options.steps = static_cast<int>(args.get_int("steps", 64, 1, 100000));
+        options.batch = static_cast<int>(args.get_int("batch", 32, 1, cli::kMaxWidth));
+        options.lr = static_cast<float>(args.get_double("lr", 2e-3, 0, 10));
+        options.clip = static_cast<float>(args.get_double("clip", 5.0, 0, 1e9));
         options.seed = static_cast<uint64_t>(args.get_int("seed", 1));
         options.dropout = static_cast<float>(args.get_double("dropout", 0.0));
         models::char_rnn_init(model, config, corpus.vocab, options.seed);
@@ -92,7 +92,7 @@ int train_rnn(const cli::Args& args) {
         trainer.options.total_steps = total;
     } else if (args.has("lr")) {
         // Warm restart: a new cosine schedule from --lr over the remaining steps.
-        trainer.options.lr = static_cast<float>(args.get_double("lr", trainer.options.lr));
+        trainer.options.lr = static_cast<float>(args.get_double("lr", trainer.options.lr, 0, 10));
         trainer.options.schedule_start = trainer.step;
         trainer.options.total_steps = total;
     }
@@ -101,7 +101,7 @@ int train_rnn(const cli::Args& args) {
         throw std::invalid_argument("--dropout must be in [0, 1), got " + args.get("dropout", ""));
     const std::string out = args.get("out", "char_" + model.config.cell + ".safetensors");
     const std::string checkpoint = args.get("checkpoint", "");
-    const int64_t checkpoint_every = args.get_int("checkpoint-every", 200);
+    const int64_t checkpoint_every = args.get_int("checkpoint-every", 200, 1, cli::kMaxSteps);
     const std::string trained_with = cli::command_line(args);
     std::fprintf(stderr, "%s char-RNN embed %d hidden %d layers %d: %lld params; T=%d B=%d, %lld steps/epoch, %lld steps\n",
                  model.config.cell.c_str(), model.config.embed, model.config.hidden,
@@ -113,15 +113,14 @@ int train_rnn(const cli::Args& args) {
 
     double avg = 0;
     const int64_t first = trainer.step;
-    // Counts this run's steps (a resumed run starts at first > 0), so the ETA is right.
-    cli::ProgressBar bar("train rnn", std::max<int64_t>(total - first, 0));
     // --stop-at-step ends this run early without changing the schedule (stage 1 of a chain).
-    const int64_t stop = std::min(total, args.get_int("stop-at-step", total));
+    const int64_t stop = std::min(total, args.get_int("stop-at-step", total, 0, cli::kMaxSteps));
+    cli::ProgressBar bar("train rnn", stop, first);
     while (trainer.step < stop) {
         train::CharRnnStepStats s = train::char_rnn_train_step(trainer, model);
         const double k = trainer.step - first < 50 ? 1.0 / double(trainer.step - first) : 0.02;
         avg += k * (s.bits_per_char - avg);
-        bar.update(trainer.step - first, (trainer.step - first) * trainer.chunk * trainer.streams,
+        bar.update(trainer.step, (trainer.step - first) * trainer.chunk * trainer.streams,
                    "epoch " + std::to_string(s.epoch + 1) + " bpc " + fmt("%.3f", avg) + " lr " +
                        fmt("%.5f", s.lr));
         if (!checkpoint.empty() && checkpoint_every > 0 && trainer.step % checkpoint_every == 0)
@@ -178,9 +177,9 @@ int sample_rnn(const cli::Args& args) {
     const models::CharRnn model = load_model(args);
     const std::string prime = args.get("prime", "");
     const std::string text = models::generate_text(
-        model, prime, static_cast<int>(args.get_int("length", 400)),
-        static_cast<float>(args.get_double("temperature", 0.8)),
-        static_cast<int>(args.get_int("top-k", 0)), static_cast<uint64_t>(args.get_int("seed", 0)));
+        model, prime, static_cast<int>(args.get_int("length", 400, 0, 10'000'000)),
+        static_cast<float>(args.get_double("temperature", 0.8, 0, 100)),
+        static_cast<int>(args.get_int("top-k", 0, 0, 1000)), static_cast<uint64_t>(args.get_int("seed", 0)));
     std::printf("%s%s\n", prime.c_str(), text.c_str());
     return 0;
 }

@@ -45,15 +45,16 @@ void write_images(const std::string& path, const nn::Matrix& images, int grid_co
     }
 }
 
-nn::Matrix load_mnist_images(io::MnistPart part, int limit = -1) {
+// The first `limit` images of the split (limit <= 0: all of them).
+nn::Matrix load_mnist_images(io::MnistPart part, int limit = 0) {
     io::MnistSplit split = io::load_mnist_part(io::find_mnist_dir(), part);
-    return io::mnist_images_to_matrix(split, 0, limit < 0 ? -1 : std::min(limit, split.n));
+    return io::mnist_images_to_matrix(split, 0, limit <= 0 ? -1 : std::min(limit, split.n));
 }
 
 int train_vae_impl(const cli::Args& args, int default_latent, int default_hidden) {
     args.allow_only({"latent", "hidden", "layers", "epochs", "seed", "out", "batch", "lr",
                      "checkpoint", "checkpoint-every", "resume", "limit", "dtype"});
-    const int epochs = static_cast<int>(args.get_int("epochs", 20));
+    const int epochs = static_cast<int>(args.get_int("epochs", 20, 0, 100000));
     const std::string dtype = args.get("dtype", "f16");
     if (dtype != "f16" && dtype != "f32")
         throw std::invalid_argument("--dtype " + dtype + ": expected f16 or f32");
@@ -65,18 +66,18 @@ int train_vae_impl(const cli::Args& args, int default_latent, int default_hidden
                      static_cast<long long>(trainer.step));
     } else {
         models::VaeConfig config;
-        config.latent = static_cast<int>(args.get_int("latent", default_latent));
-        config.hidden = static_cast<int>(args.get_int("hidden", default_hidden));
-        config.layers = static_cast<int>(args.get_int("layers", 2));
+        config.latent = static_cast<int>(args.get_int("latent", default_latent, 1, cli::kMaxWidth));
+        config.hidden = static_cast<int>(args.get_int("hidden", default_hidden, 1, cli::kMaxWidth));
+        config.layers = static_cast<int>(args.get_int("layers", 2, 1, 8));
         train::VaeTrainOptions options;
-        options.batch = static_cast<int>(args.get_int("batch", 128));
-        options.lr = static_cast<float>(args.get_double("lr", 1e-3));
+        options.batch = static_cast<int>(args.get_int("batch", 128, 1, cli::kMaxWidth));
+        options.lr = static_cast<float>(args.get_double("lr", 1e-3, 0, 10));
         options.seed = static_cast<uint64_t>(args.get_int("seed", 1));
         models::vae_init(vae, config, options.seed);
         train::vae_trainer_init(trainer, options);
     }
     const nn::Matrix train_images =
-        load_mnist_images(io::MnistPart::Train, static_cast<int>(args.get_int("limit", -1)));
+        load_mnist_images(io::MnistPart::Train, static_cast<int>(args.get_int("limit", 0, 0, cli::kMnistTrain)));
     const int64_t per_epoch = train::vae_steps_per_epoch(trainer, train_images.rows());
     const int64_t total = per_epoch * epochs;
     // Cosine schedule over the whole run; a resumed run keeps the schedule it was started with.
@@ -85,7 +86,7 @@ int train_vae_impl(const cli::Args& args, int default_latent, int default_hidden
         args.get("out", "vae" + std::to_string(vae.config.latent) + ".safetensors");
     const nn::Matrix test_images = load_mnist_images(io::MnistPart::Test);
     const std::string checkpoint = args.get("checkpoint", "");
-    const int64_t checkpoint_every = args.get_int("checkpoint-every", per_epoch);
+    const int64_t checkpoint_every = args.get_int("checkpoint-every", per_epoch, 1, cli::kMaxSteps);
     const std::string trained_with = cli::command_line(args);
     std::fprintf(stderr, "VAE latent %d hidden %d layers %d: %lld params, %lld train images, %lld steps\n",
                  vae.config.latent, vae.config.hidden, vae.config.layers,
@@ -96,14 +97,13 @@ int train_vae_impl(const cli::Args& args, int default_latent, int default_hidden
 
     double avg = 0, avg_kl = 0;
     const int64_t first = trainer.step;
-    // Counts this run's steps (a resumed run starts at first > 0), so the ETA is right.
-    cli::ProgressBar bar("train vae", std::max<int64_t>(total - first, 0));
+    cli::ProgressBar bar("train vae", total, first);
     while (trainer.step < total) {
         train::VaeStepStats s = train::vae_train_step(trainer, vae, train_images);
         const double k = trainer.step - first < 50 ? 1.0 / double(trainer.step - first) : 0.02;
         avg += k * (s.loss - avg);
         avg_kl += k * (s.kl - avg_kl);
-        bar.update(trainer.step - first, (trainer.step - first) * trainer.options.batch,
+        bar.update(trainer.step, (trainer.step - first) * trainer.options.batch,
                    "epoch " + std::to_string(s.epoch + 1) + " -elbo " + fmt("%.2f", avg) + " kl " +
                        fmt("%.2f", avg_kl));
         if (!checkpoint.empty() && checkpoint_every > 0 && trainer.step % checkpoint_every == 0)
@@ -164,16 +164,16 @@ int sample_vae(const cli::Args& args) {
     const std::string out = args.get("out", "samples.png");
     const uint64_t seed = static_cast<uint64_t>(args.get_int("seed", 0));
     nn::Matrix images;
-    int cols = static_cast<int>(args.get_int("cols", 0));
+    int cols = static_cast<int>(args.get_int("cols", 0, 0, cli::kMaxImages));
     if (mode == "samples") {
-        const int n = static_cast<int>(args.get_int("n", 64));
+        const int n = static_cast<int>(args.get_int("n", 64, 1, cli::kMaxImages));
         nn::Matrix z;
         models::vae_sample_latent(z, n, vae.config.latent, seed);
         models::vae_decode(images, z, vae);
         if (cols <= 0) cols = std::max(1, static_cast<int>(std::ceil(std::sqrt(double(n)))));
     } else if (mode == "reconstructions") {
         // Rows of pairs: test digit, its reconstruction (decoded posterior mean).
-        const int n = static_cast<int>(args.get_int("n", 50));
+        const int n = static_cast<int>(args.get_int("n", 50, 1, cli::kMnistTest));
         nn::Matrix x = load_mnist_images(io::MnistPart::Test, n), mu, logvar, recon;
         models::vae_encode(mu, logvar, x, vae);
         models::vae_decode(recon, mu, vae);
@@ -191,8 +191,8 @@ int sample_vae(const cli::Args& args) {
         if (vae.config.latent != 2)
             throw std::invalid_argument(weights + ": --mode latent-map needs a 2-D latent, this VAE has " +
                                         std::to_string(vae.config.latent) + " (use weights/vae2.safetensors)");
-        const int n = static_cast<int>(args.get_int("n", 20));
-        const double range = args.get_double("range", 3.0);
+        const int n = static_cast<int>(args.get_int("n", 20, 2, 200));
+        const double range = args.get_double("range", 3.0, 0, 1000);
         nn::Matrix z(n * n, 2);
         // Row r (top to bottom) has z2 from +range to -range; column c has z1 from -range to +range.
         for (int r = 0; r < n; ++r)
@@ -241,7 +241,7 @@ int eval_vae(const cli::Args& args) {
         models::Classifier judge;
         models::load_classifier(judge, io::read_safetensors(classifier_path));
         const models::FeatureStats reference = models::reference_feature_stats(test, judge);
-        const int n = static_cast<int>(args.get_int("n", 10000));
+        const int n = static_cast<int>(args.get_int("n", 10000, 2, cli::kMaxImages));
         const uint64_t seed = static_cast<uint64_t>(args.get_int("seed", 0));
         nn::Matrix z, samples;
         models::vae_sample_latent(z, n, vae.config.latent, seed);
