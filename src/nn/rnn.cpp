@@ -64,8 +64,12 @@ void lstm_forward(Matrix& h_seq, const Matrix& x_seq, int steps, const LSTM& lay
                   RecurrentState& state, LSTMCache* cache) {
     const int B = batch_of(x_seq, steps, layer), H = layer.hidden;
     state.ensure(B, H);
-    // Input projection of every step at once: [T*B, 4H].
-    Matrix gates = x_seq * layer.weight_ih.value.transpose();
+    // Input projection of every step at once: [T*B, 4H]. With a cache it is computed in place
+    // in cache->gates, whose buffer then lives from one training step to the next instead of
+    // being allocated and freed on every call.
+    Matrix local_gates;
+    Matrix& gates = cache ? cache->gates : local_gates;
+    gates.noalias() = x_seq * layer.weight_ih.value.transpose();
     gates.rowwise() += layer.bias_ih.value.row(0) + layer.bias_hh.value.row(0);
     h_seq.resize(static_cast<Eigen::Index>(steps) * B, H);
     if (cache) {
@@ -104,13 +108,13 @@ void lstm_forward(Matrix& h_seq, const Matrix& x_seq, int steps, const LSTM& lay
             cache->c.middleRows(row + B, B) = state.c;
         }
     }
-    if (cache) cache->gates = std::move(gates);
 }
 
 void lstm_backward(Matrix* dx_seq, const Matrix& dh_seq, const Matrix& x_seq, int steps,
-                   LSTM& layer, const LSTMCache& cache) {
+                   LSTM& layer, LSTMCache& cache) {
     const int B = batch_of(x_seq, steps, layer), H = layer.hidden;
-    Matrix dgates(static_cast<Eigen::Index>(steps) * B, 4 * H);  // pre-activation gradients
+    Matrix& dgates = cache.dgates;  // pre-activation gradients, every entry written below
+    dgates.resize(static_cast<Eigen::Index>(steps) * B, 4 * H);
     Matrix dh_next = Matrix::Zero(B, H), dc_next = Matrix::Zero(B, H);
     for (int t = steps - 1; t >= 0; --t) {
         const Eigen::Index row = static_cast<Eigen::Index>(t) * B;
@@ -152,7 +156,10 @@ void gru_forward(Matrix& h_seq, const Matrix& x_seq, int steps, const GRU& layer
                  RecurrentState& state, GRUCache* cache) {
     const int B = batch_of(x_seq, steps, layer), H = layer.hidden;
     state.ensure(B, H);
-    Matrix gi = x_seq * layer.weight_ih.value.transpose();  // [T*B, 3H]
+    // [T*B, 3H]; in place in cache->gates when there is a cache (see lstm_forward).
+    Matrix local_gates;
+    Matrix& gi = cache ? cache->gates : local_gates;
+    gi.noalias() = x_seq * layer.weight_ih.value.transpose();
     gi.rowwise() += layer.bias_ih.value.row(0);
     h_seq.resize(static_cast<Eigen::Index>(steps) * B, H);
     if (cache) {
@@ -181,14 +188,18 @@ void gru_forward(Matrix& h_seq, const Matrix& x_seq, int steps, const GRU& layer
         }
         h_seq.middleRows(row, B) = state.h;
     }
-    if (cache) cache->gates = std::move(gi);
 }
 
 void gru_backward(Matrix* dx_seq, const Matrix& dh_seq, const Matrix& x_seq, int steps,
-                  GRU& layer, const GRUCache& cache) {
+                  GRU& layer, GRUCache& cache) {
     const int B = batch_of(x_seq, steps, layer), H = layer.hidden;
     const Eigen::Index rows = static_cast<Eigen::Index>(steps) * B;
-    Matrix dgi(rows, 3 * H), dgh(rows, 3 * H);
+    // Pre-activation gradients; every entry is written below. Kept in the cache: a fresh
+    // [T*B, 3H] pair per step made the allocator grow and trim the heap on every step.
+    Matrix& dgi = cache.dgi;
+    Matrix& dgh = cache.dgh;
+    dgi.resize(rows, 3 * H);
+    dgh.resize(rows, 3 * H);
     Matrix dh_next = Matrix::Zero(B, H);
     for (int t = steps - 1; t >= 0; --t) {
         const Eigen::Index row = static_cast<Eigen::Index>(t) * B;

@@ -42,12 +42,14 @@ struct LSTMCache {
     Matrix c;         // [(T+1)*B, H]: initial cell state, then c after each step
     Matrix h_prev;    // [T*B, H]: the h that entered each step
     Matrix tanh_c;    // [T*B, H]
+    Matrix dgates;    // backward scratch [T*B, 4H], kept so its buffer is reused every step
 };
 
 struct GRUCache {
     Matrix gates;     // [T*B, 3H]: r, z, n after the nonlinearities
     Matrix hn;        // [T*B, H]: h W_hn + b_hn (what r multiplies)
     Matrix h_prev;    // [T*B, H]
+    Matrix dgi, dgh;  // backward scratch [T*B, 3H] each, kept so their buffers are reused
 };
 
 void lstm_init(LSTM& layer, const std::string& prefix, int layer_index, int input_size,
@@ -61,11 +63,11 @@ void recurrent_params(RecurrentWeights& layer, ParamList& list);
 void lstm_forward(Matrix& h_seq, const Matrix& x_seq, int steps, const LSTM& layer,
                   RecurrentState& state, LSTMCache* cache);
 void lstm_backward(Matrix* dx_seq, const Matrix& dh_seq, const Matrix& x_seq, int steps,
-                   LSTM& layer, const LSTMCache& cache);
+                   LSTM& layer, LSTMCache& cache);
 
 void gru_forward(Matrix& h_seq, const Matrix& x_seq, int steps, const GRU& layer,
                  RecurrentState& state, GRUCache* cache);
 void gru_backward(Matrix* dx_seq, const Matrix& dh_seq, const Matrix& x_seq, int steps,
-                  GRU& layer, const GRUCache& cache);
+                  GRU& layer, GRUCache& cache);
 
 }  // namespace nn
