@@ -42,7 +42,7 @@ int train_classifier(const cli::Args& args) {
     }
     const int64_t steps_per_epoch = train_images.rows() / std::min<int64_t>(trainer.config.batch, train_images.rows());
     const int64_t total = steps_per_epoch * epochs;
-    const std::string command = cli::command_line(args);
+    const std::string command = cli::training_command(args);
 
     std::printf("classifier: %lld params, %lld training images, %lld steps of batch %d\n",
                 static_cast<long long>(models::classifier_params(model).numel(true)),

@@ -1,5 +1,7 @@
 #include "cli/cli.h"
 
+#include "io/safetensors.h"
+
 #include <algorithm>
 #include <cstdio>
 #include <stdexcept>
@@ -107,6 +109,14 @@ std::string command_line(const Args& args) {
         if (!value.empty()) s += " " + value;
     }
     return s;
+}
+
+std::string training_command(const Args& args) {
+    const std::string command = command_line(args);
+    if (!args.has("resume")) return command;
+    const io::SafetensorsFile checkpoint = io::read_safetensors(args.get("resume", ""));
+    auto it = checkpoint.metadata.find("trained_with");
+    return it == checkpoint.metadata.end() ? command : it->second + " && " + command;
 }
 
 static std::vector<Command>& registry() {

@@ -42,6 +42,10 @@ constexpr int64_t kMnistTrain = 60'000, kMnistTest = 10'000;
 // "genlab VERB MODEL [positional] --key value ..." rebuilt from parsed arguments; weights files
 // record it as "trained_with".
 std::string command_line(const Args& args);
+// What a trainer records as "trained_with": command_line(args), preceded by the --resume
+// checkpoint's own "trained_with", so a file trained in legs names the whole chain
+// ("genlab train gan --checkpoint C && genlab train gan --resume C --epochs 30").
+std::string training_command(const Args& args);
 
 using CommandFn = int (*)(const Args&);
 

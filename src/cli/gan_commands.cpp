@@ -125,7 +125,7 @@ int train_gan(const cli::Args& args) {
     const int64_t total = args.has("steps")
                               ? args.get_int("steps", 0, 0, cli::kMaxSteps)
                               : steps_per_epoch * args.get_int("epochs", conditional ? 5 : 10, 0, 100'000);
-    const std::string command = cli::command_line(args);
+    const std::string command = cli::training_command(args);
     std::printf("%s: generator %lld params, discriminator %lld params, %lld images, %lld steps "
                 "of batch %d\n",
                 args.model.c_str(),

@@ -102,7 +102,7 @@ int train_rnn(const cli::Args& args) {
     const std::string out = args.get("out", "char_" + model.config.cell + ".safetensors");
     const std::string checkpoint = args.get("checkpoint", "");
     const int64_t checkpoint_every = args.get_int("checkpoint-every", 200, 1, cli::kMaxSteps);
-    const std::string trained_with = cli::command_line(args);
+    const std::string trained_with = cli::training_command(args);
     std::fprintf(stderr, "%s char-RNN embed %d hidden %d layers %d: %lld params; T=%d B=%d, %lld steps/epoch, %lld steps\n",
                  model.config.cell.c_str(), model.config.embed, model.config.hidden,
                  model.config.layers, static_cast<long long>(char_rnn_params(model).numel()),

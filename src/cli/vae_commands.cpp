@@ -87,7 +87,7 @@ int train_vae_impl(const cli::Args& args, int default_latent, int default_hidden
     const nn::Matrix test_images = load_mnist_images(io::MnistPart::Test);
     const std::string checkpoint = args.get("checkpoint", "");
     const int64_t checkpoint_every = args.get_int("checkpoint-every", per_epoch, 1, cli::kMaxSteps);
-    const std::string trained_with = cli::command_line(args);
+    const std::string trained_with = cli::training_command(args);
     std::fprintf(stderr, "VAE latent %d hidden %d layers %d: %lld params, %lld train images, %lld steps\n",
                  vae.config.latent, vae.config.hidden, vae.config.layers,
                  static_cast<long long>(vae_params(vae).numel()),

@@ -222,6 +222,9 @@ test('train gan: checkpoint + resume ends where an uninterrupted run does', () =
                       '--classifier', out('no-judge'), '--out', out('resumed.safetensors')]);
   assert.match(resumed.stderr, /resumed from .*gan\.ckpt at step 10/);
   assert.match(resumed.stderr, /24\/24 steps took/);
+  // The resumed file records the whole chain: the first leg's command, then the resume.
+  const history = /trained_with = (.*)/.exec(ok(['inspect', out('resumed.safetensors')]).stdout)?.[1];
+  assert.match(history, /^genlab train gan .*--checkpoint \S*gan\.ckpt.* && genlab train gan .*--resume \S*gan\.ckpt/);
   for (const name of ['straight', 'resumed'])
     ok(['sample', 'gan', '--weights', out(`${name}.safetensors`), '--n', '8', '--seed', '5',
         '--out', out(`${name}.bin`)]);
