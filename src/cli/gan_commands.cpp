@@ -6,6 +6,7 @@
 #include "models/classifier.h"
 #include "models/gan.h"
 #include "models/metrics.h"
+#include "models/vae.h"
 #include "train/gan_trainer.h"
 
 #include <chrono>
@@ -68,7 +69,8 @@ void put_quality(std::map<std::string, std::string>& meta, const std::string& su
 int train_gan(const cli::Args& args) {
     args.allow_only({"epochs", "steps", "seed", "out", "batch", "lr", "checkpoint", "resume",
                      "limit", "checkpoint-every", "latent", "channels", "d-channels", "f32",
-                     "real-label", "classifier", "ema", "pack", "feature-matching", "feature-matching-1"});
+                     "real-label", "classifier", "ema", "pack", "feature-matching", "feature-matching-1",
+                     "latent-matching", "latent-matching-vae"});
     const bool conditional = args.model == "cgan";
     const std::string out = args.get("out", default_weights(args.model));
     const std::string checkpoint = args.get("checkpoint", "");
@@ -101,6 +103,7 @@ int train_gan(const cli::Args& args) {
         tc.ema_decay = static_cast<float>(args.get_double("ema", 0.999));
         tc.feature_matching = static_cast<float>(args.get_double("feature-matching", 0));
         tc.feature_matching_1 = static_cast<float>(args.get_double("feature-matching-1", 0));
+        tc.latent_matching = static_cast<float>(args.get_double("latent-matching", 0, 0, 1000));
         models::gan_init(gan, config, tc.seed);
         train::gan_trainer_init(trainer, tc);
     }
@@ -110,6 +113,18 @@ int train_gan(const cli::Args& args) {
         trainer.config.feature_matching = static_cast<float>(args.get_double("feature-matching", 0));
     if (args.has("feature-matching-1"))
         trainer.config.feature_matching_1 = static_cast<float>(args.get_double("feature-matching-1", 0));
+    if (args.has("latent-matching"))
+        trainer.config.latent_matching = static_cast<float>(args.get_double("latent-matching", 0, 0, 1000));
+    const std::string latent_vae = args.get("latent-matching-vae", "weights/vae16.safetensors");
+    if (trainer.config.latent_matching > 0) {
+        // The frozen encoder and its target, the mean latent of the training images.
+        cli::require_file(latent_vae, "genlab train vae");
+        models::Vae encoder;
+        models::load_vae(encoder, io::read_safetensors(latent_vae));
+        train::gan_trainer_set_latent_encoder(trainer, encoder, images);
+    } else if (args.has("latent-matching-vae")) {
+        throw std::invalid_argument("--latent-matching-vae needs --latent-matching L > 0");
+    }
     const std::pair<const char*, float> fm_weights[] = {
         {"feature-matching", trainer.config.feature_matching},
         {"feature-matching-1", trainer.config.feature_matching_1}};
@@ -146,10 +161,13 @@ int train_gan(const cli::Args& args) {
         avg.d_real += k * (s.d_real - avg.d_real);
         avg.d_fake += k * (s.d_fake - avg.d_fake);
         avg.fm_loss += k * (s.fm_loss - avg.fm_loss);
-        char stats[160], fm[32] = "";
-        if (trainer.config.feature_matching > 0 || trainer.config.feature_matching_1 > 0) std::snprintf(fm, sizeof fm, " FM %.4f", avg.fm_loss);
-        std::snprintf(stats, sizeof stats, "D %.3f G %.3f D(x) %.2f D(G(z)) %.2f%s epoch %lld",
-                      avg.d_loss, avg.g_loss, avg.d_real, avg.d_fake, fm,
+        avg.lm_loss += k * (s.lm_loss - avg.lm_loss);
+        char stats[192], fm[32] = "", lm[32] = "";
+        if (trainer.config.feature_matching > 0 || trainer.config.feature_matching_1 > 0)
+            std::snprintf(fm, sizeof fm, " FM %.4f", avg.fm_loss);
+        if (trainer.config.latent_matching > 0) std::snprintf(lm, sizeof lm, " LM %.4f", avg.lm_loss);
+        std::snprintf(stats, sizeof stats, "D %.3f G %.3f D(x) %.2f D(G(z)) %.2f%s%s epoch %lld",
+                      avg.d_loss, avg.g_loss, avg.d_real, avg.d_fake, fm, lm,
                       static_cast<long long>(s.epoch));
         bar.update(trainer.step, (trainer.step - first_step) * s.batch, stats);
         if (!checkpoint.empty() && trainer.step % checkpoint_every == 0)
@@ -166,6 +184,7 @@ int train_gan(const cli::Args& args) {
 
     std::map<std::string, std::string> meta = models::gan_metadata(gan.config);
     meta["trained_with"] = command;
+    if (trainer.config.latent_matching > 0) meta["latent_matching_vae"] = latent_vae;
     meta["train_seconds"] = std::to_string(static_cast<int>(seconds));
     meta["train_steps"] = std::to_string(trainer.step);
     nn::ParamList g_params = models::gan_generator_params(gan);

@@ -93,6 +93,27 @@ void vae_encode(nn::Matrix& mu, nn::Matrix& logvar, const nn::Matrix& images, Va
     logvar = std::move(cache.logvar);
 }
 
+void vae_encode_mu_cached(VaeCache& cache, const nn::Matrix& images, const Vae& vae) {
+    check_images(images, vae, "vae_encode_mu_cached");
+    encoder_forward(cache, images, vae);
+}
+
+void vae_encode_mu_backward_input(nn::Matrix& dimages, const nn::Matrix& dmu, VaeCache& cache,
+                                  const Vae& vae) {
+    if (dmu.rows() != cache.mu.rows() || dmu.cols() != cache.mu.cols())
+        throw std::invalid_argument("vae_encode_mu_backward_input: dmu is " +
+                                    std::to_string(dmu.rows()) + "x" + std::to_string(dmu.cols()) +
+                                    ", the cached mu " + std::to_string(cache.mu.rows()) + "x" +
+                                    std::to_string(cache.mu.cols()));
+    // y = x W^T + b  ->  dx = dy W; ReLU passes the gradient where its input was > 0.
+    cache.dh.noalias() = dmu * vae.fc_mu.weight.value;  // [B,Hd]
+    for (size_t l = vae.encoder.size(); l-- > 0;) {
+        cache.dh2 = (cache.enc_pre[l].array() > 0.0f).select(cache.dh, 0.0f);
+        nn::Matrix& next = l == 0 ? dimages : cache.dh;
+        next.noalias() = cache.dh2 * vae.encoder[l].weight.value;
+    }
+}
+
 void vae_decode_logits(nn::Matrix& logits, const nn::Matrix& z, Vae& vae) {
     check_latent(z, vae, "vae_decode");
     VaeCache cache;

@@ -60,6 +60,14 @@ void vae_encode(nn::Matrix& mu, nn::Matrix& logvar, const nn::Matrix& images, Va
 void vae_decode(nn::Matrix& images, const nn::Matrix& z, Vae& vae);
 void vae_decode_logits(nn::Matrix& logits, const nn::Matrix& z, Vae& vae);
 
+// The encoder as a frozen feature map (latent moment matching in GAN training):
+// images [B,F] -> cache.mu [B,Z], keeping what the backward needs.
+void vae_encode_mu_cached(VaeCache& cache, const nn::Matrix& images, const Vae& vae);
+// dmu [B,Z] -> dimages [B,F] through the encoder of the last vae_encode_mu_cached call.
+// The VAE's own parameters get no gradient.
+void vae_encode_mu_backward_input(nn::Matrix& dimages, const nn::Matrix& dmu, VaeCache& cache,
+                                  const Vae& vae);
+
 // Latent rows from the prior N(0, I), drawn in row order from nn::Rng(seed): the first k of n
 // rows are the same for every n >= k.
 void vae_sample_latent(nn::Matrix& z, int n, int latent, uint64_t seed);

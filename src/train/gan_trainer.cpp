@@ -15,8 +15,9 @@
 namespace train {
 
 void gan_trainer_init(GanTrainer& t, const GanTrainConfig& config) {
-    if (!(config.feature_matching >= 0) || !(config.feature_matching_1 >= 0))
-        throw std::invalid_argument("gan trainer: feature-matching weights must be >= 0");
+    if (!(config.feature_matching >= 0) || !(config.feature_matching_1 >= 0) ||
+        !(config.latent_matching >= 0))
+        throw std::invalid_argument("gan trainer: feature- and latent-matching weights must be >= 0");
     if (config.batch < 2)
         throw std::invalid_argument("gan trainer: batch must be >= 2 (BatchNorm needs a batch), got " +
                                     std::to_string(config.batch));
@@ -27,6 +28,25 @@ void gan_trainer_init(GanTrainer& t, const GanTrainConfig& config) {
         opt->beta1 = config.beta1;
         opt->beta2 = 0.999f;
     }
+}
+
+void gan_trainer_set_latent_encoder(GanTrainer& t, const models::Vae& encoder,
+                                    const nn::Matrix& images) {
+    if (images.rows() < 1 || images.cols() != encoder.config.image_size)
+        throw std::invalid_argument("gan_trainer_set_latent_encoder: expected images [N >= 1, " +
+                                    std::to_string(encoder.config.image_size) + "], got [" +
+                                    std::to_string(images.rows()) + ", " +
+                                    std::to_string(images.cols()) + "]");
+    t.latent_encoder = encoder;
+    // Mean of mu in chunks (the whole training set at once would hold [N, Hd] activations).
+    Eigen::RowVectorXd sum = Eigen::RowVectorXd::Zero(encoder.config.latent);
+    models::VaeCache cache;
+    for (Eigen::Index start = 0; start < images.rows(); start += 1000) {
+        const Eigen::Index rows = std::min<Eigen::Index>(1000, images.rows() - start);
+        models::vae_encode_mu_cached(cache, images.middleRows(start, rows), encoder);
+        sum += cache.mu.cast<double>().colwise().sum();
+    }
+    t.latent_real_mean = (sum / double(images.rows())).cast<float>();
 }
 
 static float mean_sigmoid(const nn::Matrix& logits) {
@@ -92,6 +112,9 @@ GanStepStats gan_train_step(GanTrainer& t, models::Gan& gan, const nn::Matrix& i
         throw std::invalid_argument("gan_train_step: batch " + std::to_string(B) +
                                     " is not a multiple of d_pack = " +
                                     std::to_string(gan.config.d_pack));
+    if (t.config.latent_matching > 0 && t.latent_real_mean.size() == 0)
+        throw std::invalid_argument("gan_train_step: latent matching is on but no encoder is set "
+                                    "(gan_trainer_set_latent_encoder)");
     ensure_batch_available(t.order, t.cursor, t.epoch, t.config.seed, n, B);
 
     // Real batch, mapped to the generator's range [-1, 1].
@@ -154,6 +177,17 @@ GanStepStats gan_train_step(GanTrainer& t, models::Gan& gan, const nn::Matrix& i
     const nn::Matrix* drelu1_fm = feature_matching(t.d_acts.relu1, real_mean1, lambda1, t.drelu1_fm);
     models::discriminator_backward(&t.dfake, t.dlogits, fake, t.labels, t.d_acts, gan, dh_fm,
                                    drelu1_fm);
+    if (t.config.latent_matching > 0) {
+        // loss = lambda ||m - target||^2, m = mean_b mu(x_b), x = (fake + 1) / 2 in [0, 1]
+        //   ->  dmu_b = 2 lambda (m - target) / B,  dfake = dx / 2
+        t.latent_x = (fake.array() + 1.0f) * 0.5f;
+        models::vae_encode_mu_cached(t.latent_cache, t.latent_x, t.latent_encoder);
+        const Eigen::RowVectorXf diff = t.latent_cache.mu.colwise().mean() - t.latent_real_mean;
+        stats.lm_loss = diff.squaredNorm();
+        t.latent_dmu = (diff * (2.0f * t.config.latent_matching / static_cast<float>(B))).replicate(B, 1);
+        models::vae_encode_mu_backward_input(t.latent_dx, t.latent_dmu, t.latent_cache, t.latent_encoder);
+        t.dfake += 0.5f * t.latent_dx;
+    }
     models::generator_backward(t.dfake, t.g_acts, gan);
     nn::adam_step(t.opt_g, g_params);
     nn::zero_grad(d_params);  // the G step left D gradients behind; keep them out of the next step
@@ -185,6 +219,7 @@ void gan_save_checkpoint(const std::string& path, const GanTrainer& t, models::G
     meta["trainer.ema_decay"] = exact(t.config.ema_decay);
     meta["trainer.feature_matching"] = exact(t.config.feature_matching);
     meta["trainer.feature_matching_1"] = exact(t.config.feature_matching_1);
+    if (t.config.latent_matching > 0) meta["trainer.latent_matching"] = exact(t.config.latent_matching);
     nn::ParamList g_params = models::gan_generator_params(gan);
     nn::ParamList d_params = models::gan_discriminator_params(gan);
     CheckpointTensors extra;
@@ -228,6 +263,8 @@ void gan_load_checkpoint(const std::string& path, GanTrainer& t, models::Gan& ga
     if (fm != meta.end()) config.feature_matching = std::stof(fm->second);
     auto fm1 = meta.find("trainer.feature_matching_1");
     if (fm1 != meta.end()) config.feature_matching_1 = std::stof(fm1->second);
+    auto lm = meta.find("trainer.latent_matching");  // absent when off
+    if (lm != meta.end()) config.latent_matching = std::stof(lm->second);
     gan_trainer_init(t, config);
     t.step = std::stoll(meta.at("trainer.step"));
     t.epoch = std::stoll(meta.at("trainer.epoch"));

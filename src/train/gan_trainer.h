@@ -20,6 +20,7 @@
 #pragma once
 
 #include "models/gan.h"
+#include "models/vae.h"
 #include "nn/optim.h"
 
 #include <cstdint>
@@ -38,6 +39,9 @@ struct GanTrainConfig {
     float ema_decay = 0;      // EMA of the generator weights per step; 0 = off
     float feature_matching = 0;    // lambda of feature matching on h (after conv2); 0 = off
     float feature_matching_1 = 0;  // lambda of feature matching on relu1 (after conv1); 0 = off
+    // lambda of latent mean matching: ||mean_b mu(G(z)) - mean over the training set of mu(x)||^2
+    // with mu a frozen VAE encoder (gan_trainer_set_latent_encoder); 0 = off
+    float latent_matching = 0;
 };
 
 struct GanTrainer {
@@ -53,12 +57,18 @@ struct GanTrainer {
     models::DiscriminatorActs d_acts;
     nn::Matrix real, z, targets, dlogits, dfake, dh_fm, drelu1_fm;
     std::vector<int> labels;
+    // Latent matching: the frozen encoder, its target mean [1, Z], and per-step buffers.
+    models::Vae latent_encoder;
+    Eigen::RowVectorXf latent_real_mean;
+    models::VaeCache latent_cache;
+    nn::Matrix latent_x, latent_dmu, latent_dx;
 };
 
 struct GanStepStats {
     float d_loss = 0;  // BCE(real) + BCE(fake), before the D update
     float g_loss = 0;  // non-saturating generator loss, after the D update
     float fm_loss = 0; // feature-matching terms (without lambdas, summed), 0 when off
+    float lm_loss = 0; // latent matching ||mean mu(fake) - target||^2 (without lambda), 0 when off
     float d_real = 0;  // mean D(x) = sigmoid(logit) on the real batch
     float d_fake = 0;  // mean D(G(z)) before the D update
     int batch = 0;
@@ -66,6 +76,11 @@ struct GanStepStats {
 };
 
 void gan_trainer_init(GanTrainer& trainer, const GanTrainConfig& config);
+// The frozen encoder for config.latent_matching, and its target: the mean of mu over `images`
+// [N, 784] in [0, 1] (the training set). Call after gan_trainer_init / gan_load_checkpoint
+// (both reset it); checkpoints store only lambda, not the encoder.
+void gan_trainer_set_latent_encoder(GanTrainer& trainer, const models::Vae& encoder,
+                                    const nn::Matrix& images);
 // images [N, 784] in [0, 1] (the training set, walked in shuffled mini-batches, reshuffled each
 // epoch from the seed); labels [N] in 0..9, required for a cGAN (may be empty for a GAN).
 GanStepStats gan_train_step(GanTrainer& trainer, models::Gan& gan, const nn::Matrix& images,

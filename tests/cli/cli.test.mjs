@@ -87,6 +87,8 @@ const badValues = [
   [['train', 'gan', '--ema', '1'], /--ema must be in \[0, 1\)/],
   [['train', 'gan', '--pack', '3', '--batch', '64'], /batch/],
   [['train', 'gan', '--epochs', '-1'], /--epochs must be in 0\.\./],
+  [['train', 'gan', '--latent-matching-vae', 'weights/vae16.safetensors'], /--latent-matching-vae needs --latent-matching L > 0/],
+  [['train', 'gan', '--latent-matching', '1', '--latent-matching-vae', '/nonexistent/vae.safetensors'], /\/nonexistent\/vae\.safetensors/],
   [['train', 'vae', '--limit', '70000'], /--limit must be in 0\.\.60000, got 70000/],
   [['train', 'rnn', '--dropout', '1'], /--dropout must be in \[0, 1\)/],
   [['train', 'rnn', '--layers', '0'], /--layers must be in 1\.\.8, got 0/],
@@ -214,7 +216,10 @@ test('sample rnn: deterministic in the seed, continues the prime, survives odd t
 });
 
 test('train gan: checkpoint + resume ends where an uninterrupted run does', () => {
-  const common = ['--limit', '512', '--batch', '32', '--classifier', out('no-judge'), '--ema', '0.9'];
+  // With every G-step option on, so resume has to restore them (the VAE encoder of latent
+  // matching is not in the checkpoint: the resumed run loads it again).
+  const common = ['--limit', '512', '--batch', '32', '--classifier', out('no-judge'), '--ema', '0.9',
+                  '--feature-matching', '0.2', '--latent-matching', '2'];
   ok(['train', 'gan', '--steps', '24', ...common, '--out', out('straight.safetensors')]);
   ok(['train', 'gan', '--steps', '10', ...common, '--checkpoint', out('gan.ckpt'),
       '--out', out('first-leg.safetensors')]);

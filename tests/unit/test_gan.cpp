@@ -94,10 +94,12 @@ struct KinkTolerantCheck {
 // tensor must match exactly.
 void check_resume_is_exact(train::GanTrainer& trainer, models::Gan& gan, const Matrix& images,
                            const std::vector<int>& labels, int steps, const std::string& path,
-                           train::GanTrainer& resumed_trainer, models::Gan& resumed) {
+                           train::GanTrainer& resumed_trainer, models::Gan& resumed,
+                           const std::function<void(train::GanTrainer&)>& after_load = nullptr) {
     train::gan_save_checkpoint(path, trainer, gan, {});
     for (int i = 0; i < steps; ++i) train::gan_train_step(trainer, gan, images, labels);
     train::gan_load_checkpoint(path, resumed_trainer, resumed);
+    if (after_load) after_load(resumed_trainer);
     std::remove(path.c_str());
     for (int i = 0; i < steps; ++i) train::gan_train_step(resumed_trainer, resumed, images, labels);
     CHECK(resumed_trainer.step == trainer.step);
@@ -408,6 +410,80 @@ TEST_CASE("gan: PacGAN discriminator (d_pack 2): packs, gradients, trainer, meta
     models::GanConfig conditional = tiny_config(10);
     conditional.d_pack = 2;
     CHECK_THROWS_AS(models::gan_init(resumed, conditional, 1), std::invalid_argument);
+}
+
+TEST_CASE("gan: latent matching pulls the fake mean of a frozen VAE encoder to the real one") {
+    std::vector<int> labels;
+    Matrix images = bar_images(12, labels);
+    models::VaeConfig vc;
+    vc.latent = 3;
+    vc.hidden = 8;
+    vc.layers = 1;
+    models::Vae encoder;
+    models::vae_init(encoder, vc, 5);
+    models::Gan gan;
+    models::gan_init(gan, tiny_config(0), 7);
+    train::GanTrainer trainer;
+    train::GanTrainConfig config;
+    config.batch = 4;
+    config.latent_matching = 50.0f;  // large: the term dominates the adversarial one
+    train::gan_trainer_init(trainer, config);
+    // On but no encoder: a clear error before the trainer moves.
+    CHECK_THROWS_AS(train::gan_train_step(trainer, gan, images, {}), std::invalid_argument);
+    CHECK(trainer.step == 0);
+    CHECK(trainer.cursor == 0);
+    train::gan_trainer_set_latent_encoder(trainer, encoder, images);
+    {   // the target is the mean mu of the images
+        Matrix mu, logvar;
+        models::vae_encode(mu, logvar, images, encoder);
+        CHECK((Eigen::RowVectorXf(mu.colwise().mean()) - trainer.latent_real_mean).cwiseAbs().maxCoeff() < 1e-5f);
+    }
+    // Mean of mu over many generator samples vs the target. BatchNorm in training mode, as the
+    // term sees the generator (30 fast steps leave the running statistics behind).
+    auto distance = [&](models::Gan& g) {
+        Matrix z, mu, logvar;
+        models::gan_sample_latent(z, 400, g.config.latent, 99);
+        models::GeneratorActs acts;
+        models::generator_forward(acts, z, {}, g, /*training=*/true);
+        const Matrix fake = (acts.out.array() + 1.0f) * 0.5f;
+        models::vae_encode(mu, logvar, fake, encoder);
+        return (Eigen::RowVectorXf(mu.colwise().mean()) - trainer.latent_real_mean).norm();
+    };
+    // The same 30 steps from the same start with and without the term.
+    auto train_with = [&](float lambda, train::GanTrainer& t, models::Gan& g) {
+        models::gan_init(g, tiny_config(0), 7);
+        train::GanTrainConfig c = config;
+        c.lr = 5e-3f;
+        c.latent_matching = lambda;
+        train::gan_trainer_init(t, c);
+        train::gan_trainer_set_latent_encoder(t, encoder, images);
+        for (int i = 0; i < 30; ++i) {
+            train::GanStepStats s = train::gan_train_step(t, g, images, {});
+            REQUIRE(std::isfinite(s.g_loss));
+            CHECK((s.lm_loss > 0.0f) == (lambda > 0.0f));  // reported only when on
+        }
+        return distance(g);
+    };
+    const float before = distance(gan);
+    train::GanTrainer plain_trainer;
+    models::Gan plain;
+    const float without = train_with(0.0f, plain_trainer, plain);
+    const float with = train_with(50.0f, trainer, gan);
+    INFO("distance of the fake mean latent from the real one: at init " << before
+         << ", after 30 steps without the term " << without << ", with it " << with);
+    CHECK(with < 0.5f * before);
+    CHECK(with < 0.5f * without);
+
+    // Resume: lambda comes back from the checkpoint, the encoder is set again by the caller.
+    models::Gan resumed;
+    train::GanTrainer resumed_trainer;
+    check_resume_is_exact(trainer, gan, images, {}, 2, "/tmp/genlab_test_lm_ckpt.safetensors",
+                          resumed_trainer, resumed, [&](train::GanTrainer& t) {
+                              CHECK(t.config.latent_matching == 50.0f);
+                              train::gan_trainer_set_latent_encoder(t, encoder, images);
+                          });
+    config.latent_matching = -1;
+    CHECK_THROWS_AS(train::gan_trainer_init(trainer, config), std::invalid_argument);
 }
 
 TEST_CASE("gan: trainer steps are finite, small batches work, resume is exact") {

@@ -68,6 +68,36 @@ TEST_CASE("vae: whole-model gradient of the negative ELBO, through the reparamet
     }
 }
 
+TEST_CASE("vae: the encoder as a frozen feature map: mu and its exact input gradient") {
+    models::Vae vae;
+    models::vae_init(vae, tiny_config(), 12);
+    Matrix x = prototype_images(4, 10, 5);
+    models::VaeCache cache;
+    models::vae_encode_mu_cached(cache, x, vae);
+    Matrix mu, logvar;
+    models::vae_encode(mu, logvar, x, vae);
+    CHECK((cache.mu - mu).cwiseAbs().maxCoeff() == 0.0f);  // the same encoder as vae_encode
+
+    const Matrix r = gradcheck::projection_like(cache.mu);  // loss = sum(mu .* r)
+    nn::ParamList params = models::vae_params(vae);
+    nn::zero_grad(params);
+    Matrix dx;
+    models::vae_encode_mu_backward_input(dx, r, cache, vae);
+    REQUIRE(dx.rows() == 4);
+    REQUIRE(dx.cols() == 10);
+    for (nn::Param* p : params.params) CHECK(p->grad.cwiseAbs().maxCoeff() == 0.0f);  // frozen
+    auto loss = [&]() {
+        Matrix m, lv;
+        models::vae_encode(m, lv, x, vae);
+        return gradcheck::project(m, r);
+    };
+    gradcheck::Tolerance tol;
+    tol.step = 1e-3f;
+    gradcheck::require_gradient("images", x, dx, loss, tol);
+    CHECK_THROWS_AS(models::vae_encode_mu_backward_input(dx, Matrix::Zero(3, 3), cache, vae),
+                    std::invalid_argument);
+}
+
 TEST_CASE("vae: the negative ELBO is recon + KL and KL vanishes at the prior") {
     models::Vae vae;
     models::vae_init(vae, tiny_config(), 1);
