@@ -22,7 +22,7 @@ int main(int argc, char** argv) {
     }
     if (args.verb.empty() || args.verb == "help" || args.has("help")) {
         print_usage();
-        return args.verb.empty() ? 2 : 0;
+        return args.verb.empty() && !args.has("help") ? 2 : 0;  // asked for: success
     }
     // A command registered with an empty model takes the next word as an argument
     // (e.g. `genlab inspect FILE`).

@@ -52,6 +52,12 @@ test('usage lists every verb; an unknown command exits 2 with a message', () => 
   const usage = genlab([]);
   for (const verb of ['train', 'sample', 'eval', 'inspect', 'manifest', 'export'])
     assert.match(usage.stdout + usage.stderr, new RegExp(`genlab ${verb}\\b`));
+  assert.equal(usage.status, 2, 'no command is a usage error');
+  for (const ask of [['help'], ['--help'], ['train', 'gan', '--help']]) {
+    const help = genlab(ask);
+    assert.equal(help.status, 0, `genlab ${ask.join(' ')}`);
+    assert.match(help.stdout + help.stderr, /usage: genlab VERB/);
+  }
   const r = genlab(['frobnicate']);
   assert.equal(r.status, 2);
   assert.match(r.stderr, /unknown command 'frobnicate'/);
