@@ -85,6 +85,19 @@ async function waitWidget(page, selector, predicate, what, timeout = 120_000) {
 test('lesson.html: three lazy widgets reach ready with their attributes; set() changes one', async () => {
   const { context, page, errors } = await newPage({ width: 1000, height: 800 });
   try {
+    // Count events per widget (by its index on the page) from before the first widget can load:
+    // the events do not bubble, but a capturing listener on the document sees them.
+    await page.addInitScript(() => {
+      window.widgetEvents = [];
+      for (const type of ['sample', 'step', 'ready']) {
+        document.addEventListener('genlab:' + type, (e) => {
+          const i = Array.from(document.querySelectorAll('[data-genlab], genlab-widget')).indexOf(e.target);
+          if (i < 0) return;
+          window.widgetEvents[i] ??= { sample: 0, step: 0, ready: 0 };
+          window.widgetEvents[i][type] += 1;
+        }, true);
+      }
+    });
     await page.goto(app.url + 'examples/lesson.html');
     assert.match(await page.locator('h1').innerText(), /Generative models/);
     const selectors = await page.evaluate(() => Array.from(document.querySelectorAll('[data-genlab], genlab-widget'), (el, i) => {
@@ -96,17 +109,6 @@ test('lesson.html: three lazy widgets reach ready with their attributes; set() c
     await page.waitForFunction((s) => !!document.querySelector(s).querySelector('iframe'), gan);
     assert.equal(await page.evaluate((s) => !!document.querySelector(s).querySelector('iframe'), text), false,
                  'the last widget is not loaded before it is scrolled near');
-
-    // Count events per widget.
-    await page.evaluate((sels) => {
-      window.events = {};
-      for (const s of sels) {
-        window.events[s] = { sample: 0, step: 0, ready: 0 };
-        for (const type of ['sample', 'step', 'ready']) {
-          document.querySelector(s).addEventListener('genlab:' + type, () => { window.events[s][type] += 1; });
-        }
-      }
-    }, selectors);
 
     for (const s of selectors) {
       await page.evaluate((sel) => document.querySelector(sel).scrollIntoView(), s);
@@ -151,10 +153,10 @@ test('lesson.html: three lazy widgets reach ready with their attributes; set() c
     assert.equal(bad, '4', 'n=many ignored');
 
     // Events: ready once per widget, samples for the GAN, steps from the playing morph.
-    await page.waitForFunction(({ g: gs, m: ms }) => window.events[gs].sample >= 1 && window.events[ms].step >= 1,
-                               { g: gan, m: morph }, { timeout: 30_000 });
-    const events = await page.evaluate(() => window.events);
-    for (const s of selectors) assert.equal(events[s].ready, 1, `${s} sent ready once`);
+    await page.waitForFunction(() => window.widgetEvents[0]?.sample >= 1 && window.widgetEvents[1]?.step >= 1,
+                               null, { timeout: 30_000 });
+    const events = await page.evaluate(() => window.widgetEvents);
+    selectors.forEach((s, i) => assert.equal(events[i]?.ready, 1, `${s} sent ready once`));
 
     await screenshot(page, 'lesson');
     assert.deepEqual(await cspViolations(page), [], 'no CSP violations in the lesson or its widgets');
