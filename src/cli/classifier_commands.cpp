@@ -93,7 +93,7 @@ int train_classifier(const cli::Args& args) {
 int eval_classifier(const cli::Args& args) {
     args.allow_only({"weights", "n"});
     const std::string path = args.get("weights", kDefaultWeights);
-    cli::require_file(path, "genlab train classifier");
+    cli::require_file(path, "--weights", "genlab train classifier");
     models::Classifier model;
     models::load_classifier(model, io::read_safetensors(path));
     std::vector<int> labels;

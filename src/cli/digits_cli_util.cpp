@@ -23,11 +23,11 @@ void round_params_to_f16(const nn::ParamList& params) {
             p->value.data()[i] = io::half_to_float(io::float_to_half(p->value.data()[i]));
 }
 
-void require_file(const std::string& path, const std::string& how_to_make) {
+void require_file(const std::string& path, const std::string& option, const std::string& how_to_make) {
     std::FILE* f = std::fopen(path.c_str(), "rb");
     if (!f)
-        throw std::runtime_error(path + " not found (run from the repository root, pass --weights "
-                                 "FILE, or create it with `" + how_to_make + "`)");
+        throw std::runtime_error(path + " not found (run from the repository root, pass " + option +
+                                 " FILE, or create it with `" + how_to_make + "`)");
     std::fclose(f);
 }
 

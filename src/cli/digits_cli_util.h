@@ -17,7 +17,8 @@ nn::Matrix load_mnist_matrix(bool train_split, std::vector<int>& labels, int64_t
 // metrics can be measured for the shipped precision before the file is written.
 void round_params_to_f16(const nn::ParamList& params);
 
-// Throws a clear error when the weights file does not exist (with what to run to make it).
-void require_file(const std::string& path, const std::string& how_to_make);
+// Throws a clear error when the weights file does not exist, naming the option that sets its
+// path and what to run to make it.
+void require_file(const std::string& path, const std::string& option, const std::string& how_to_make);
 
 }  // namespace cli

@@ -39,7 +39,6 @@ int export_corpus(const cli::Args& args) {
     const int64_t max_bytes = args.get_int("bytes", 200000, 1000, 1'000'000'000);
     const std::string out = args.get("out", "");
     if (out.empty()) throw std::invalid_argument("--out FILE is required");
-    if (max_bytes < 1000) throw std::invalid_argument("--bytes expects at least 1000");
     const std::string path = args.has("corpus") ? args.get("corpus", "") : io::find_corpus_path();
     io::TextCorpus corpus = io::load_corpus(path);
     // Start past the front matter (title page, contents): the glossary entries are the text a

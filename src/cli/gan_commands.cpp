@@ -40,7 +40,7 @@ struct Judge {
 };
 
 void load_judge(Judge& judge, const std::string& path) {
-    cli::require_file(path, "genlab train classifier");
+    cli::require_file(path, "--classifier", "genlab train classifier");
     models::load_classifier(judge.classifier, io::read_safetensors(path));
     std::vector<int> labels;
     nn::Matrix test = cli::load_mnist_matrix(false, labels);
@@ -101,37 +101,26 @@ int train_gan(const cli::Args& args) {
         tc.lr = static_cast<float>(args.get_double("lr", tc.lr, 0, 10));
         tc.real_label = static_cast<float>(args.get_double("real-label", tc.real_label, 0, 1));
         tc.ema_decay = static_cast<float>(args.get_double("ema", 0.999));
-        tc.feature_matching = static_cast<float>(args.get_double("feature-matching", 0));
-        tc.feature_matching_1 = static_cast<float>(args.get_double("feature-matching-1", 0));
-        tc.latent_matching = static_cast<float>(args.get_double("latent-matching", 0, 0, 1000));
         models::gan_init(gan, config, tc.seed);
         train::gan_trainer_init(trainer, tc);
     }
-    // --ema on a resume switches the average on (or changes its decay) from here on.
+    // New runs and resumes alike: given G-step weights replace the defaults (0 = off) or what the
+    // checkpoint had; --ema on a resume switches the average on (or changes its decay).
     if (args.has("ema")) trainer.config.ema_decay = static_cast<float>(args.get_double("ema", 0));
-    if (args.has("feature-matching"))
-        trainer.config.feature_matching = static_cast<float>(args.get_double("feature-matching", 0));
-    if (args.has("feature-matching-1"))
-        trainer.config.feature_matching_1 = static_cast<float>(args.get_double("feature-matching-1", 0));
-    if (args.has("latent-matching"))
-        trainer.config.latent_matching = static_cast<float>(args.get_double("latent-matching", 0, 0, 1000));
+    for (auto [flag, weight] : {std::pair<const char*, float*>{"feature-matching", &trainer.config.feature_matching},
+                                {"feature-matching-1", &trainer.config.feature_matching_1},
+                                {"latent-matching", &trainer.config.latent_matching}}) {
+        if (args.has(flag)) *weight = static_cast<float>(args.get_double(flag, 0, 0, 1000));
+    }
     const std::string latent_vae = args.get("latent-matching-vae", "weights/vae16.safetensors");
     if (trainer.config.latent_matching > 0) {
         // The frozen encoder and its target, the mean latent of the training images.
-        cli::require_file(latent_vae, "genlab train vae");
+        cli::require_file(latent_vae, "--latent-matching-vae", "genlab train vae");
         models::Vae encoder;
         models::load_vae(encoder, io::read_safetensors(latent_vae));
         train::gan_trainer_set_latent_encoder(trainer, encoder, images);
     } else if (args.has("latent-matching-vae")) {
         throw std::invalid_argument("--latent-matching-vae needs --latent-matching L > 0");
-    }
-    const std::pair<const char*, float> fm_weights[] = {
-        {"feature-matching", trainer.config.feature_matching},
-        {"feature-matching-1", trainer.config.feature_matching_1}};
-    for (const auto& [flag, v] : fm_weights) {
-        if (!(v >= 0 && v <= 1000))
-            throw std::invalid_argument(std::string("--") + flag + " must be in [0, 1000] (0 = off), got " +
-                                        args.get(flag, ""));
     }
     if (!(trainer.config.ema_decay >= 0 && trainer.config.ema_decay < 1))
         throw std::invalid_argument("--ema must be in [0, 1) (0 = off), got " + args.get("ema", ""));
@@ -229,7 +218,7 @@ int train_gan(const cli::Args& args) {
 
 void load_generator_weights(models::Gan& gan, const cli::Args& args) {
     const std::string path = args.get("weights", default_weights(args.model));
-    cli::require_file(path, "genlab train " + args.model);
+    cli::require_file(path, "--weights", "genlab train " + args.model);
     models::load_gan_generator(gan, io::read_safetensors(path));
     if ((gan.config.classes > 0) != (args.model == "cgan"))
         throw std::runtime_error(path + " holds a " + (gan.config.classes > 0 ? "cgan" : "gan") +
