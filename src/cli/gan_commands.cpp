@@ -5,6 +5,7 @@
 #include "io/safetensors.h"
 #include "models/classifier.h"
 #include "models/gan.h"
+#include "models/metadata_fields.h"
 #include "models/metrics.h"
 #include "models/vae.h"
 #include "train/gan_trainer.h"
@@ -70,7 +71,7 @@ int train_gan(const cli::Args& args) {
     args.allow_only({"epochs", "steps", "seed", "out", "batch", "lr", "checkpoint", "resume",
                      "limit", "checkpoint-every", "latent", "channels", "d-channels", "f32",
                      "real-label", "classifier", "ema", "pack", "feature-matching", "feature-matching-1",
-                     "latent-matching", "latent-matching-vae"});
+                     "latent-matching", "latent-matching-vae", "class-weights"});
     const bool conditional = args.model == "cgan";
     const std::string out = args.get("out", default_weights(args.model));
     const std::string checkpoint = args.get("checkpoint", "");
@@ -111,6 +112,22 @@ int train_gan(const cli::Args& args) {
                                 {"feature-matching-1", &trainer.config.feature_matching_1},
                                 {"latent-matching", &trainer.config.latent_matching}}) {
         if (args.has(flag)) *weight = static_cast<float>(args.get_double(flag, 0, 0, 1000));
+    }
+    if (args.has("class-weights")) {  // new runs and resumes: replaces the checkpoint's
+        std::vector<float> weights =
+            models::meta::parse_float_list(args.get("class-weights", ""), "--class-weights");
+        if (conditional) throw std::invalid_argument("--class-weights is for the unconditional gan "
+                                                     "(a cgan is told the class)");
+        if (weights.size() != 10)
+            throw std::invalid_argument("--class-weights needs 10 weights (digits 0..9), got " +
+                                        std::to_string(weights.size()));
+        for (float w : weights)
+            if (!(w > 0 && w <= 100))
+                throw std::invalid_argument("--class-weights must each be in (0, 100], got " +
+                                            args.get("class-weights", ""));
+        if (gan.config.d_pack != 1)
+            throw std::invalid_argument("--class-weights does not work with --pack > 1");
+        trainer.config.class_weights = weights;
     }
     const std::string latent_vae = args.get("latent-matching-vae", "weights/vae16.safetensors");
     if (trainer.config.latent_matching > 0) {
@@ -174,6 +191,15 @@ int train_gan(const cli::Args& args) {
     std::map<std::string, std::string> meta = models::gan_metadata(gan.config);
     meta["trained_with"] = command;
     if (trainer.config.latent_matching > 0) meta["latent_matching_vae"] = latent_vae;
+    if (!trainer.config.class_weights.empty()) {
+        std::string list;
+        for (float w : trainer.config.class_weights) {
+            char item[32];
+            std::snprintf(item, sizeof item, "%s%g", list.empty() ? "" : ",", w);
+            list += item;
+        }
+        meta["class_weights"] = list;
+    }
     meta["train_seconds"] = std::to_string(static_cast<int>(seconds));
     meta["train_steps"] = std::to_string(trainer.step);
     nn::ParamList g_params = models::gan_generator_params(gan);

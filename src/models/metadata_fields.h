@@ -2,10 +2,12 @@
 // errors that name the file, the field, what was found and what to do.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <map>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 namespace models::meta {
 
@@ -52,6 +54,31 @@ inline int require_int(const std::map<std::string, std::string>& metadata, const
                                     "\", expected an integer in [" + std::to_string(lo) + ", " +
                                     std::to_string(hi) + "]");
     return static_cast<int>(v);
+}
+
+// "0.7,1,1.25" -> {0.7, 1, 1.25}. Throws std::invalid_argument naming `what` for an empty
+// item, trailing characters or a value that is not a finite number.
+inline std::vector<float> parse_float_list(const std::string& text, const std::string& what) {
+    std::vector<float> values;
+    size_t begin = 0;
+    while (true) {
+        const size_t end = std::min(text.find(',', begin), text.size());
+        const std::string item = text.substr(begin, end - begin);
+        size_t used = 0;
+        float v = 0;
+        bool ok = !item.empty();
+        try {
+            v = std::stof(item, &used);
+        } catch (const std::exception&) {
+            ok = false;
+        }
+        if (!ok || used != item.size() || !(v - v == 0))  // v - v is NaN for NaN and +-inf
+            throw std::invalid_argument(what + ": \"" + text + "\" is not a comma-separated list "
+                                        "of numbers (item \"" + item + "\")");
+        values.push_back(v);
+        if (end == text.size()) return values;
+        begin = end + 1;
+    }
 }
 
 }  // namespace models::meta

@@ -17,14 +17,22 @@ static void check_same_shape(const Matrix& a, const Matrix& b, const char* what)
 }
 
 float bce_with_logits(const Matrix& logits, const Matrix& targets, float scale,
-                      Matrix* dlogits) {
+                      Matrix* dlogits, const Matrix* row_weights) {
     check_same_shape(logits, targets, "bce_with_logits");
+    if (row_weights && (row_weights->rows() != logits.rows() || row_weights->cols() != 1))
+        throw std::invalid_argument("bce_with_logits: row weights must be [" +
+                                    std::to_string(logits.rows()) + ", 1], got [" +
+                                    std::to_string(row_weights->rows()) + ", " +
+                                    std::to_string(row_weights->cols()) + "]");
     double total = 0;
     if (dlogits) dlogits->resize(logits.rows(), logits.cols());
-    for (Eigen::Index i = 0; i < logits.size(); ++i) {
-        const float x = logits.data()[i], t = targets.data()[i];
-        total += std::max(x, 0.0f) - x * t + std::log1p(std::exp(-std::fabs(x)));
-        if (dlogits) dlogits->data()[i] = scale * (sigmoid(x) - t);
+    for (Eigen::Index n = 0; n < logits.rows(); ++n) {  // storage order (row-major)
+        for (Eigen::Index c = 0; c < logits.cols(); ++c) {
+            const float x = logits(n, c), t = targets(n, c);
+            const float w = row_weights ? (*row_weights)(n, 0) : 1.0f;
+            total += w * (std::max(x, 0.0f) - x * t + std::log1p(std::exp(-std::fabs(x))));
+            if (dlogits) (*dlogits)(n, c) = scale * w * (sigmoid(x) - t);
+        }
     }
     return static_cast<float>(total * scale);
 }

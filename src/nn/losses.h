@@ -10,8 +10,9 @@
 namespace nn {
 
 // Binary cross-entropy on logits, stable form: max(x,0) - x*t + log(1 + exp(-|x|)).
+// row_weights [N, 1] (optional): row n's losses count w_n times (importance weights).
 float bce_with_logits(const Matrix& logits, const Matrix& targets, float scale,
-                      Matrix* dlogits);
+                      Matrix* dlogits, const Matrix* row_weights = nullptr);
 
 float mse(const Matrix& prediction, const Matrix& target, float scale, Matrix* dprediction);
 

@@ -18,6 +18,9 @@ void gan_trainer_init(GanTrainer& t, const GanTrainConfig& config) {
     if (!(config.feature_matching >= 0) || !(config.feature_matching_1 >= 0) ||
         !(config.latent_matching >= 0))
         throw std::invalid_argument("gan trainer: feature- and latent-matching weights must be >= 0");
+    for (float w : config.class_weights)
+        if (!(w > 0 && w <= 1e6f))
+            throw std::invalid_argument("gan trainer: class weights must be > 0 (and finite)");
     if (config.batch < 2)
         throw std::invalid_argument("gan trainer: batch must be >= 2 (BatchNorm needs a batch), got " +
                                     std::to_string(config.batch));
@@ -115,6 +118,22 @@ GanStepStats gan_train_step(GanTrainer& t, models::Gan& gan, const nn::Matrix& i
     if (t.config.latent_matching > 0 && t.latent_real_mean.size() == 0)
         throw std::invalid_argument("gan_train_step: latent matching is on but no encoder is set "
                                     "(gan_trainer_set_latent_encoder)");
+    const std::vector<float>& class_weights = t.config.class_weights;
+    const bool weighted = !class_weights.empty();
+    if (weighted) {
+        if (conditional || gan.config.d_pack != 1)
+            throw std::invalid_argument("gan_train_step: class weights are for the unconditional "
+                                        "GAN with d_pack 1 (a cGAN is told the class)");
+        if (static_cast<int>(labels.size()) != n)
+            throw std::invalid_argument("gan_train_step: class weights need one label per "
+                                        "training image (" + std::to_string(n) + "), got " +
+                                        std::to_string(labels.size()));
+        for (int label : labels)
+            if (label < 0 || label >= static_cast<int>(class_weights.size()))
+                throw std::invalid_argument("gan_train_step: label " + std::to_string(label) +
+                                            " has no class weight (" +
+                                            std::to_string(class_weights.size()) + " given)");
+    }
     ensure_batch_available(t.order, t.cursor, t.epoch, t.config.seed, n, B);
 
     // Real batch, mapped to the generator's range [-1, 1].
@@ -125,6 +144,14 @@ GanStepStats gan_train_step(GanTrainer& t, models::Gan& gan, const nn::Matrix& i
         t.real.row(b) = images.row(index).array() * 2.0f - 1.0f;
         if (conditional) t.labels.push_back(labels[static_cast<size_t>(index)]);
     }
+    if (weighted) {  // self-normalised: the weights of a batch average 1
+        t.real_weights.resize(B, 1);
+        for (int b = 0; b < B; ++b)
+            t.real_weights(b, 0) = class_weights[static_cast<size_t>(
+                labels[static_cast<size_t>(t.order[static_cast<size_t>(t.cursor + b)])])];
+        t.real_weights *= static_cast<float>(B) / t.real_weights.sum();
+    }
+    const nn::Matrix* real_weights = weighted ? &t.real_weights : nullptr;
     t.cursor += B;
     nn::Rng rng(t.config.seed ^ 0x9a11ULL, 77 + static_cast<uint64_t>(t.step));
     t.z.resize(B, gan.config.latent);
@@ -143,7 +170,7 @@ GanStepStats gan_train_step(GanTrainer& t, models::Gan& gan, const nn::Matrix& i
     models::discriminator_forward(t.d_acts, t.real, t.labels, gan);
     stats.d_real = mean_sigmoid(t.d_acts.logits);
     t.targets = nn::Matrix::Constant(D_rows, 1, t.config.real_label);
-    stats.d_loss = nn::bce_with_logits(t.d_acts.logits, t.targets, scale, &t.dlogits);
+    stats.d_loss = nn::bce_with_logits(t.d_acts.logits, t.targets, scale, &t.dlogits, real_weights);
     models::discriminator_backward(nullptr, t.dlogits, t.real, t.labels, t.d_acts, gan);
     models::discriminator_forward(t.d_acts, fake, t.labels, gan);
     stats.d_fake = mean_sigmoid(t.d_acts.logits);
@@ -158,8 +185,13 @@ GanStepStats gan_train_step(GanTrainer& t, models::Gan& gan, const nn::Matrix& i
     Eigen::RowVectorXf real_mean2, real_mean1;
     if (lambda2 > 0 || lambda1 > 0) {  // features of the real batch under the updated D
         models::discriminator_forward(t.d_acts, t.real, t.labels, gan);
-        real_mean2 = t.d_acts.h.colwise().mean();
-        real_mean1 = t.d_acts.relu1.colwise().mean();
+        if (weighted) {  // weighted means: sum_b w_b f_b / B
+            real_mean2 = (t.real_weights.transpose() * t.d_acts.h) / static_cast<float>(B);
+            real_mean1 = (t.real_weights.transpose() * t.d_acts.relu1) / static_cast<float>(B);
+        } else {
+            real_mean2 = t.d_acts.h.colwise().mean();
+            real_mean1 = t.d_acts.relu1.colwise().mean();
+        }
     }
     models::discriminator_forward(t.d_acts, fake, t.labels, gan);
     t.targets.setOnes();
@@ -220,6 +252,11 @@ void gan_save_checkpoint(const std::string& path, const GanTrainer& t, models::G
     meta["trainer.feature_matching"] = exact(t.config.feature_matching);
     meta["trainer.feature_matching_1"] = exact(t.config.feature_matching_1);
     if (t.config.latent_matching > 0) meta["trainer.latent_matching"] = exact(t.config.latent_matching);
+    if (!t.config.class_weights.empty()) {
+        std::string list;
+        for (float w : t.config.class_weights) list += (list.empty() ? "" : ",") + exact(w);
+        meta["trainer.class_weights"] = list;
+    }
     nn::ParamList g_params = models::gan_generator_params(gan);
     nn::ParamList d_params = models::gan_discriminator_params(gan);
     CheckpointTensors extra;
@@ -265,6 +302,8 @@ void gan_load_checkpoint(const std::string& path, GanTrainer& t, models::Gan& ga
     if (fm1 != meta.end()) config.feature_matching_1 = std::stof(fm1->second);
     auto lm = meta.find("trainer.latent_matching");  // absent when off
     if (lm != meta.end()) config.latent_matching = std::stof(lm->second);
+    auto cw = meta.find("trainer.class_weights");  // absent when off
+    if (cw != meta.end()) config.class_weights = models::meta::parse_float_list(cw->second, path + ": trainer.class_weights");
     gan_trainer_init(t, config);
     t.step = std::stoll(meta.at("trainer.step"));
     t.epoch = std::stoll(meta.at("trainer.epoch"));

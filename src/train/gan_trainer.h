@@ -42,6 +42,11 @@ struct GanTrainConfig {
     // lambda of latent mean matching: ||mean_b mu(G(z)) - mean over the training set of mu(x)||^2
     // with mu a frozen VAE encoder (gan_trainer_set_latent_encoder); 0 = off
     float latent_matching = 0;
+    // Importance weights of the real images by digit (unconditional GAN only; needs the labels):
+    // class_weights[c] scales the discriminator's real loss and the feature-matching target for
+    // images of digit c, self-normalised to mean 1 over each batch. It reweights the data mix
+    // the generator is pushed towards; empty = off (every image counts once).
+    std::vector<float> class_weights;
 };
 
 struct GanTrainer {
@@ -56,6 +61,7 @@ struct GanTrainer {
     models::GeneratorActs g_acts;
     models::DiscriminatorActs d_acts;
     nn::Matrix real, z, targets, dlogits, dfake, dh_fm, drelu1_fm;
+    nn::Matrix real_weights;  // [B, 1] class weights of the real batch (only with class_weights)
     std::vector<int> labels;
     // Latent matching: the frozen encoder, its target mean [1, Z], and per-step buffers.
     models::Vae latent_encoder;

@@ -95,6 +95,12 @@ const badValues = [
   [['train', 'gan', '--epochs', '-1'], /--epochs must be in 0\.\./],
   [['train', 'gan', '--latent-matching-vae', 'weights/vae16.safetensors'], /--latent-matching-vae needs --latent-matching L > 0/],
   [['train', 'gan', '--latent-matching', '1', '--latent-matching-vae', '/nonexistent/vae.safetensors'], /\/nonexistent\/vae\.safetensors/],
+  [['train', 'gan', '--class-weights', '1,1,1'], /--class-weights needs 10 weights \(digits 0\.\.9\), got 3/],
+  [['train', 'gan', '--class-weights', '1,1,1,1,0,1,1,1,1,1'], /--class-weights must each be in \(0, 100\]/],
+  [['train', 'gan', '--class-weights', '1,1,,1,1,1,1,1,1,1'], /--class-weights: .* is not a comma-separated list of numbers/],
+  [['train', 'gan', '--class-weights', '1,1,1,1,1,1,1,1,1,nan'], /--class-weights: .* is not a comma-separated list/],
+  [['train', 'cgan', '--class-weights', '1,1,1,1,1,1,1,1,1,1'], /--class-weights is for the unconditional gan/],
+  [['train', 'gan', '--pack', '2', '--class-weights', '1,1,1,1,1,1,1,1,1,1'], /--class-weights does not work with --pack > 1/],
   [['train', 'vae', '--limit', '70000'], /--limit must be in 0\.\.60000, got 70000/],
   [['train', 'rnn', '--dropout', '1'], /--dropout must be in \[0, 1\)/],
   [['train', 'rnn', '--layers', '0'], /--layers must be in 1\.\.8, got 0/],
@@ -225,7 +231,8 @@ test('train gan: checkpoint + resume ends where an uninterrupted run does', () =
   // With every G-step option on, so resume has to restore them (the VAE encoder of latent
   // matching is not in the checkpoint: the resumed run loads it again).
   const common = ['--limit', '512', '--batch', '32', '--classifier', out('no-judge'), '--ema', '0.9',
-                  '--feature-matching', '0.2', '--latent-matching', '2'];
+                  '--feature-matching', '0.2', '--latent-matching', '2',
+                  '--class-weights', '0.7,1,1,1.25,1,1,1,1,1,1'];
   ok(['train', 'gan', '--steps', '24', ...common, '--out', out('straight.safetensors')]);
   ok(['train', 'gan', '--steps', '10', ...common, '--checkpoint', out('gan.ckpt'),
       '--out', out('first-leg.safetensors')]);
@@ -236,6 +243,7 @@ test('train gan: checkpoint + resume ends where an uninterrupted run does', () =
   // The resumed file records the whole chain: the first leg's command, then the resume.
   const history = /trained_with = (.*)/.exec(ok(['inspect', out('resumed.safetensors')]).stdout)?.[1];
   assert.match(history, /^genlab train gan .*--checkpoint \S*gan\.ckpt.* && genlab train gan .*--resume \S*gan\.ckpt/);
+  assert.match(ok(['inspect', out('resumed.safetensors')]).stdout, /class_weights = 0\.7,1,1,1\.25,1,1,1,1,1,1\n/);
   for (const name of ['straight', 'resumed'])
     ok(['sample', 'gan', '--weights', out(`${name}.safetensors`), '--n', '8', '--seed', '5',
         '--out', out(`${name}.bin`)]);

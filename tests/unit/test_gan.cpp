@@ -13,6 +13,7 @@
 #include <cmath>
 #include <cstdio>
 #include <functional>
+#include <limits>
 #include <string>
 
 using nn::Matrix;
@@ -327,6 +328,90 @@ TEST_CASE("gan: feature matching: the extra feature gradient is exact; trainer a
     CHECK(train::gan_train_step(trainer, trained, images, {}).fm_loss > 0.0f);
     plain.feature_matching_1 = -1.0f;
     CHECK_THROWS_AS(train::gan_trainer_init(trainer, plain), std::invalid_argument);
+}
+
+TEST_CASE("gan: class weights make the trainer see the data mix they describe") {
+    std::vector<int> labels;
+    Matrix images = bar_images(12, labels);  // digit 0 = vertical bar, 1 = horizontal, alternating
+    // All tensors (G and D) after 3 steps from the same init on (images, labels).
+    auto train_params = [](const Matrix& data, const std::vector<int>& data_labels,
+                           std::vector<float> weights, float fm) {
+        models::Gan gan;
+        models::gan_init(gan, tiny_config(0), 7);
+        train::GanTrainer trainer;
+        train::GanTrainConfig tc;
+        tc.batch = 4;
+        tc.feature_matching = fm;
+        tc.class_weights = std::move(weights);
+        train::gan_trainer_init(trainer, tc);
+        for (int i = 0; i < 3; ++i) train::gan_train_step(trainer, gan, data, data_labels);
+        std::vector<Matrix> values;
+        nn::ParamList all = models::gan_generator_params(gan);
+        for (nn::Param* p : models::gan_discriminator_params(gan).params) all.add(*p);
+        for (const nn::Param* p : all.params) values.push_back(p->value);
+        return values;
+    };
+    auto max_diff = [](const std::vector<Matrix>& a, const std::vector<Matrix>& b) {
+        float worst = 0;
+        for (size_t k = 0; k < a.size(); ++k) worst = std::max(worst, (a[k] - b[k]).cwiseAbs().maxCoeff());
+        return worst;
+    };
+    // Equal weights are self-normalised to 1: the same run as without weights (bit for bit when
+    // only the BCE terms see them; feature matching takes a weighted mean, same up to rounding).
+    CHECK(max_diff(train_params(images, labels, {2, 2}, 0), train_params(images, labels, {}, 0)) == 0.0f);
+    CHECK(max_diff(train_params(images, labels, {2, 2}, 1), train_params(images, labels, {}, 1)) < 1e-5f);
+    // Unequal weights change the run.
+    CHECK(max_diff(train_params(images, labels, {1, 3}, 1), train_params(images, labels, {}, 1)) > 1e-4f);
+    // Weight ~0 on digit 0: the run is (up to the 1e-6 weight) the one on a dataset of digit 1
+    // only, because every image of a digit is the same bar here and the latents depend only on
+    // (seed, step). Each of the 3 batches holds some digit 1 with this seed.
+    std::vector<int> ones_labels;
+    Matrix ones_only = bar_images(12, ones_labels);
+    for (int i = 0; i < 12; ++i) ones_only.row(i) = images.row(1), ones_labels[static_cast<size_t>(i)] = 1;
+    const std::vector<Matrix> reference = train_params(ones_only, ones_labels, {}, 1);
+    CHECK(max_diff(train_params(images, labels, {1e-6f, 1}, 1), reference) < 1e-4f);
+    CHECK(max_diff(train_params(images, labels, {}, 1), reference) > 1e-3f);  // the mix matters
+
+    // Resume keeps the weights and is exact.
+    models::Gan gan;
+    models::gan_init(gan, tiny_config(0), 7);
+    train::GanTrainer trainer;
+    train::GanTrainConfig tc;
+    tc.batch = 4;
+    tc.feature_matching = 0.5f;
+    tc.class_weights = {0.7f, 1.3f};
+    train::gan_trainer_init(trainer, tc);
+    for (int i = 0; i < 2; ++i) train::gan_train_step(trainer, gan, images, labels);
+    models::Gan resumed;
+    train::GanTrainer resumed_trainer;
+    check_resume_is_exact(trainer, gan, images, labels, 3, "/tmp/genlab_test_cw_ckpt.safetensors",
+                          resumed_trainer, resumed);
+    CHECK(resumed_trainer.config.class_weights == std::vector<float>{0.7f, 1.3f});
+
+    // Errors, before the trainer moves.
+    const int64_t step = trainer.step;
+    const int cursor = trainer.cursor;
+    CHECK_THROWS_WITH_AS(train::gan_train_step(trainer, gan, images, {}),
+                         doctest::Contains("class weights need one label per training image"),
+                         std::invalid_argument);
+    std::vector<int> bad_labels = labels;
+    bad_labels[5] = 2;  // only digits 0 and 1 have a weight
+    CHECK_THROWS_WITH_AS(train::gan_train_step(trainer, gan, images, bad_labels),
+                         doctest::Contains("label 2 has no class weight"), std::invalid_argument);
+    CHECK(trainer.step == step);
+    CHECK(trainer.cursor == cursor);
+    for (float bad : {0.0f, -1.0f, std::nanf(""), std::numeric_limits<float>::infinity()}) {
+        tc.class_weights = {1.0f, bad};
+        CHECK_THROWS_AS(train::gan_trainer_init(trainer, tc), std::invalid_argument);
+    }
+    models::Gan cgan;
+    models::gan_init(cgan, tiny_config(10), 7);
+    tc.class_weights = std::vector<float>(10, 1.0f);
+    train::gan_trainer_init(trainer, tc);
+    std::vector<int> digits(12);
+    for (int i = 0; i < 12; ++i) digits[static_cast<size_t>(i)] = i % 10;
+    CHECK_THROWS_WITH_AS(train::gan_train_step(trainer, cgan, images, digits),
+                         doctest::Contains("unconditional"), std::invalid_argument);
 }
 
 TEST_CASE("gan: PacGAN discriminator (d_pack 2): packs, gradients, trainer, metadata") {

@@ -31,6 +31,25 @@ TEST_CASE("nn: BCE-with-logits value, stability and gradient") {
     Matrix dx;
     nn::bce_with_logits(x, t, 0.25f, &dx);
     require_gradient("bce dlogits", x, dx, [&] { return double(nn::bce_with_logits(x, t, 0.25f, nullptr)); });
+
+    // Row weights: row n counts w_n times, in the value and in the gradient.
+    Matrix w(4, 1);
+    w << 0.5f, 2.0f, 0.0f, 1.25f;
+    double weighted = 0;
+    for (int n = 0; n < 4; ++n)
+        weighted += w(n, 0) * nn::bce_with_logits(x.row(n), t.row(n), 0.25f, nullptr);
+    CHECK(nn::bce_with_logits(x, t, 0.25f, nullptr, &w) == doctest::Approx(weighted).epsilon(1e-5));
+    Matrix dxw;
+    nn::bce_with_logits(x, t, 0.25f, &dxw, &w);
+    require_gradient("weighted bce dlogits", x, dxw,
+                     [&] { return double(nn::bce_with_logits(x, t, 0.25f, nullptr, &w)); });
+    CHECK(dxw.row(2).isZero());  // weight 0: the row does not pull
+    const Matrix ones = Matrix::Ones(4, 1);
+    Matrix dx1;
+    CHECK(nn::bce_with_logits(x, t, 0.25f, &dx1, &ones) == nn::bce_with_logits(x, t, 0.25f, nullptr));
+    CHECK(dx1 == dx);
+    const Matrix wrong = Matrix::Ones(3, 1);
+    CHECK_THROWS_AS(nn::bce_with_logits(x, t, 0.25f, nullptr, &wrong), std::invalid_argument);
 }
 
 TEST_CASE("nn: MSE value and gradient") {
