@@ -57,12 +57,13 @@ double Args::get_double(const std::string& key, double fallback, double lo, doub
 }
 
 void Args::allow_only(const std::vector<std::string>& keys) const {
+    std::string list;
+    for (const auto& k : keys) list += (list.empty() ? "--" : ", --") + k;
+    if (has("help")) throw HelpRequested(list);
     for (const auto& [key, value] : options) {
         bool known = false;
         for (const auto& k : keys) known = known || k == key;
         if (known) continue;
-        std::string list;
-        for (const auto& k : keys) list += (list.empty() ? "--" : ", --") + k;
         throw std::invalid_argument("unknown option --" + key + " for '" + verb +
                                     (model.empty() ? "" : " " + model) + "' (accepted: " +
                                     (list.empty() ? "none" : list) + ")");

@@ -5,8 +5,10 @@
 
 #include <chrono>
 #include <cstdint>
+#include <exception>
 #include <map>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace cli {
@@ -26,8 +28,17 @@ struct Args {
     // (NaN never is), so a typo cannot reach the models as a huge size or a negative rate.
     int64_t get_int(const std::string& key, int64_t fallback, int64_t lo, int64_t hi) const;
     double get_double(const std::string& key, double fallback, double lo, double hi) const;
-    // Throws std::invalid_argument listing the accepted options when an unknown one was given.
+    // Throws std::invalid_argument listing the accepted options when an unknown one was given,
+    // and HelpRequested listing them when --help was (every command calls this first).
     void allow_only(const std::vector<std::string>& keys) const;
+};
+
+// `genlab VERB MODEL --help`: thrown by allow_only before the command does any work; main
+// prints the command's summary and `options` (comma-separated "--key") and exits 0.
+struct HelpRequested : std::exception {
+    std::string options;
+    explicit HelpRequested(std::string list) : options(std::move(list)) {}
+    const char* what() const noexcept override { return "help requested"; }
 };
 
 Args parse_args(int argc, char** argv);

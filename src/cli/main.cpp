@@ -20,7 +20,7 @@ int main(int argc, char** argv) {
         std::fprintf(stderr, "genlab: %s\n", e.what());
         return 2;
     }
-    if (args.verb.empty() || args.verb == "help" || args.has("help")) {
+    if (args.verb.empty() || args.verb == "help") {
         print_usage();
         return args.verb.empty() && !args.has("help") ? 2 : 0;  // asked for: success
     }
@@ -35,10 +35,21 @@ int main(int argc, char** argv) {
         }
         try {
             return c.run(args);
+        } catch (const cli::HelpRequested& help) {
+            const std::string name = c.verb + (c.model.empty() ? "" : " " + c.model);
+            std::printf("usage: genlab %s [options]\n  %s\n\noptions: %s\n\nWhat each option "
+                        "does: README.md, \"The genlab command line\".\n",
+                        name.c_str(), c.summary.c_str(),
+                        help.options.empty() ? "none" : help.options.c_str());
+            return 0;
         } catch (const std::exception& e) {
             std::fprintf(stderr, "\ngenlab %s %s: %s\n", args.verb.c_str(), args.model.c_str(), e.what());
             return 1;
         }
+    }
+    if (args.has("help")) {  // e.g. `genlab train --help`: the commands there are
+        print_usage();
+        return 0;
     }
     std::set<std::string> models;
     for (const cli::Command& c : cli::commands())

@@ -53,11 +53,20 @@ test('usage lists every verb; an unknown command exits 2 with a message', () => 
   for (const verb of ['train', 'sample', 'eval', 'inspect', 'manifest', 'export'])
     assert.match(usage.stdout + usage.stderr, new RegExp(`genlab ${verb}\\b`));
   assert.equal(usage.status, 2, 'no command is a usage error');
-  for (const ask of [['help'], ['--help'], ['train', 'gan', '--help']]) {
+  for (const ask of [['help'], ['--help'], ['train', '--help']]) {
     const help = genlab(ask);
     assert.equal(help.status, 0, `genlab ${ask.join(' ')}`);
     assert.match(help.stdout + help.stderr, /usage: genlab VERB/);
   }
+  // A command's --help lists that command's options and does nothing else (no training starts,
+  // even with other options given).
+  const trainHelp = genlab(['train', 'gan', '--help', '--epochs', '30', '--out', out('never-help.safetensors')]);
+  assert.equal(trainHelp.status, 0);
+  assert.match(trainHelp.stdout, /^usage: genlab train gan \[options\]\n  train the DCGAN on MNIST/);
+  assert.match(trainHelp.stdout, /options: --epochs, .*--feature-matching, .*--class-weights/);
+  assert.ok(!fs.existsSync(out('never-help.safetensors')));
+  assert.match(genlab(['sample', 'rnn', '--help']).stdout, /options: --prime, --temperature, --top-k, --length/);
+  assert.match(genlab(['inspect', '--help']).stdout, /usage: genlab inspect \[options\]\n  FILE\.safetensors: /);
   const r = genlab(['frobnicate']);
   assert.equal(r.status, 2);
   assert.match(r.stderr, /unknown command 'frobnicate'/);
