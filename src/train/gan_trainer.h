@@ -7,7 +7,8 @@
 //     fake labels are the real batch's labels (same class balance as the data);
 //   fake = G(z) in training mode (one forward, reused by both steps);
 //   D step: BCE-with-logits(D(real), real_label) + BCE(D(fake), 0), each a batch mean
-//           (one-sided label smoothing: real_label = 0.9 by default);
+//           (one-sided label smoothing: real_label = 0.9 by default; with class weights the
+//           real term is a weighted mean, and so is the real side of feature matching);
 //   G step: non-saturating loss BCE(D(fake), 1) through the just-updated D, plus optionally
 //           feature matching (Salimans et al. 2016): lambda * || mean_b h(real) - mean_b h(fake) ||^2
 //           on the discriminator's features h [B, 2D*49] (or its first layer's, [B, D*196]). The batch mean of h moves with the

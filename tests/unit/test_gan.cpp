@@ -47,6 +47,14 @@ Matrix bar_images(int n, std::vector<int>& labels) {
 }
 
 
+// The tiny GAN of the trainer tests (init seed 7) and its trainer: batch 4, the rest from `tc`.
+void init_tiny_training(models::Gan& gan, train::GanTrainer& trainer, train::GanTrainConfig tc,
+                        int classes = 0) {
+    models::gan_init(gan, tiny_config(classes), 7);
+    tc.batch = 4;
+    train::gan_trainer_init(trainer, tc);
+}
+
 // Like gradcheck::require_gradient, but for whole models whose ReLU/LeakyReLU kinks (hundreds
 // of pre-activations near 0, shifted by BatchNorm when a parameter moves) make a few
 // central differences straddle a kink: in every parameter tensor at most max(1, 20%) of the
@@ -299,12 +307,10 @@ TEST_CASE("gan: feature matching: the extra feature gradient is exact; trainer a
     std::vector<int> labels;
     Matrix images = bar_images(12, labels);
     models::Gan trained;
-    models::gan_init(trained, tiny_config(0), 7);
     train::GanTrainer trainer;
     train::GanTrainConfig tc;
-    tc.batch = 4;
     tc.feature_matching = 1.0f;
-    train::gan_trainer_init(trainer, tc);
+    init_tiny_training(trained, trainer, tc);
     for (int i = 0; i < 3; ++i) {
         train::GanStepStats s = train::gan_train_step(trainer, trained, images, {});
         CHECK(std::isfinite(s.g_loss));
@@ -337,13 +343,11 @@ TEST_CASE("gan: class weights make the trainer see the data mix they describe") 
     auto train_params = [](const Matrix& data, const std::vector<int>& data_labels,
                            std::vector<float> weights, float fm) {
         models::Gan gan;
-        models::gan_init(gan, tiny_config(0), 7);
         train::GanTrainer trainer;
         train::GanTrainConfig tc;
-        tc.batch = 4;
         tc.feature_matching = fm;
         tc.class_weights = std::move(weights);
-        train::gan_trainer_init(trainer, tc);
+        init_tiny_training(gan, trainer, tc);
         for (int i = 0; i < 3; ++i) train::gan_train_step(trainer, gan, data, data_labels);
         std::vector<Matrix> values;
         nn::ParamList all = models::gan_generator_params(gan);
@@ -374,13 +378,11 @@ TEST_CASE("gan: class weights make the trainer see the data mix they describe") 
 
     // Resume keeps the weights and is exact.
     models::Gan gan;
-    models::gan_init(gan, tiny_config(0), 7);
     train::GanTrainer trainer;
     train::GanTrainConfig tc;
-    tc.batch = 4;
     tc.feature_matching = 0.5f;
     tc.class_weights = {0.7f, 1.3f};
-    train::gan_trainer_init(trainer, tc);
+    init_tiny_training(gan, trainer, tc);
     for (int i = 0; i < 2; ++i) train::gan_train_step(trainer, gan, images, labels);
     models::Gan resumed;
     train::GanTrainer resumed_trainer;
