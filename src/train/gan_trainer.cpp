@@ -139,18 +139,15 @@ GanStepStats gan_train_step(GanTrainer& t, models::Gan& gan, const nn::Matrix& i
     // Real batch, mapped to the generator's range [-1, 1].
     t.real.resize(B, 784);
     t.labels.clear();
+    if (weighted) t.real_weights.resize(B, 1);
     for (int b = 0; b < B; ++b) {
         const int index = t.order[static_cast<size_t>(t.cursor + b)];
         t.real.row(b) = images.row(index).array() * 2.0f - 1.0f;
         if (conditional) t.labels.push_back(labels[static_cast<size_t>(index)]);
+        if (weighted) t.real_weights(b, 0) = class_weights[static_cast<size_t>(labels[static_cast<size_t>(index)])];
     }
-    if (weighted) {  // self-normalised: the weights of a batch average 1
-        t.real_weights.resize(B, 1);
-        for (int b = 0; b < B; ++b)
-            t.real_weights(b, 0) = class_weights[static_cast<size_t>(
-                labels[static_cast<size_t>(t.order[static_cast<size_t>(t.cursor + b)])])];
+    if (weighted)  // self-normalised: the weights of a batch average 1
         t.real_weights *= static_cast<float>(B) / t.real_weights.sum();
-    }
     const nn::Matrix* real_weights = weighted ? &t.real_weights : nullptr;
     t.cursor += B;
     nn::Rng rng(t.config.seed ^ 0x9a11ULL, 77 + static_cast<uint64_t>(t.step));
