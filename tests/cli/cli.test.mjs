@@ -96,7 +96,8 @@ const badValues = [
    /--n must be in 2\.\.200, got 5000/],
   [['sample', 'vae', '--mode', 'latent-map'], /needs a 2-D latent, this VAE has 16/],
   [['sample', 'vae', '--mode', 'sideways'], /--mode sideways: expected samples, reconstructions or latent-map/],
-  [['eval', 'gan', '--n', '1'], /--n must be in 2\.\.100000, got 1/],
+  [['eval', 'gan', '--n', '1'], /--n must be in 6\.\.100000, got 1/],
+  [['eval', 'gan', '--n', '500', '--record'], /--record stores the metrics of --n 10000 --seed 1 only/],
   [['train', 'gan', '--lr', 'nan'], /--lr must be in \[0, 10\], got nan/],
   [['train', 'gan', '--batch', '0'], /--batch must be in 1\.\.4096, got 0/],
   [['train', 'gan', '--ema', '1'], /--ema must be in \[0, 1\)/],
@@ -204,8 +205,15 @@ test('eval cgan: the shipped cGAN draws the digit it is asked for', () => {
   const r = ok(['eval', 'cgan', '--n', '500']);
   const accuracy = Number(/label accuracy\s+([0-9.]+)/.exec(r.stdout)?.[1]);
   assert.ok(accuracy >= 0.9, `label accuracy ${accuracy}\n${r.stdout}`);
-  assert.match(r.stdout, /classifier-FID\s+[0-9.]+/);
+  assert.match(r.stdout, /classifier-FID\s+[0-9.]+\s+\(MNIST floor [0-9.]+\)/);
   assert.match(r.stdout, /class histogram\s+0:/);
+  // Precision/recall on the judge's features, each beside the real-image floor (500 vs 500).
+  for (const name of ['precision', 'recall']) {
+    const m = new RegExp(`${name} \\(k=5\\)\\s+([0-9.]+)\\s+\\(MNIST floor ([0-9.]+)\\)`).exec(r.stdout);
+    assert.ok(m, `${name} line\n${r.stdout}`);
+    assert.ok(Number(m[1]) > 0.3 && Number(m[1]) <= 1, `${name} ${m[1]}`);
+    assert.ok(Number(m[2]) > 0.8 && Number(m[2]) <= 1, `${name} floor ${m[2]}`);
+  }
 });
 
 test('sample vae: prior samples, reconstructions and the 2-D latent map', () => {
