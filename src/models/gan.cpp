@@ -4,6 +4,7 @@
 #include "models/metadata_fields.h"
 
 #include <algorithm>
+#include <utility>
 #include <stdexcept>
 
 namespace models {
@@ -42,7 +43,8 @@ void gan_init(Gan& g, const GanConfig& c, uint64_t seed) {
                               2 * kBase, rng);
     const int D = c.d_channels;
     nn::conv2d_init(g.d_conv1, "discriminator.conv1", c.d_pack, D, 4, 2, 1, kSide, kSide, rng);
-    nn::conv2d_init(g.d_conv2, "discriminator.conv2", D, 2 * D, 4, 2, 1, kSide / 2, kSide / 2, rng);
+    const int conv2_in = D + (c.d_minibatch_std ? 1 : 0);
+    nn::conv2d_init(g.d_conv2, "discriminator.conv2", conv2_in, 2 * D, 4, 2, 1, kSide / 2, kSide / 2, rng);
     nn::linear_init(g.d_fc, "discriminator.fc", g.d_conv2.g.out_features(), 1, rng);
     if (c.classes > 0)
         nn::embedding_init(g.d_embed, "discriminator.embed", c.classes, g.d_conv2.g.out_features(), rng);
@@ -57,6 +59,13 @@ void gan_init(Gan& g, const GanConfig& c, uint64_t seed) {
     dcgan_normal(g.g_bn0.weight, rng, 1.0f);
     dcgan_normal(g.g_bn1.weight, rng, 1.0f);
     if (c.classes > 0) dcgan_normal(g.d_embed.weight, rng, 0.0f);
+    if (c.d_spectral_norm) {
+        nn::spectral_norm_init(g.d_sn_conv1, g.d_conv1.weight, rng);
+        nn::spectral_norm_init(g.d_sn_conv2, g.d_conv2.weight, rng);
+        nn::spectral_norm_init(g.d_sn_fc, g.d_fc.weight, rng);
+        if (c.classes > 0) nn::spectral_norm_init(g.d_sn_embed, g.d_embed.weight, rng);
+        discriminator_normalize(g, 15);  // as PyTorch's parametrization: u starts converged
+    }
 }
 
 nn::ParamList gan_generator_params(Gan& g) {
@@ -71,11 +80,45 @@ nn::ParamList gan_generator_params(Gan& g) {
 
 nn::ParamList gan_discriminator_params(Gan& g) {
     nn::ParamList list;
-    nn::conv2d_params(g.d_conv1, list);
-    nn::conv2d_params(g.d_conv2, list);
-    nn::linear_params(g.d_fc, list);
-    if (g.config.classes > 0) nn::embedding_params(g.d_embed, list);
+    if (!g.config.d_spectral_norm) {
+        nn::conv2d_params(g.d_conv1, list);
+        nn::conv2d_params(g.d_conv2, list);
+        nn::linear_params(g.d_fc, list);
+        if (g.config.classes > 0) nn::embedding_params(g.d_embed, list);
+        return list;
+    }
+    nn::spectral_norm_params(g.d_sn_conv1, list);
+    list.add(g.d_conv1.bias);
+    nn::spectral_norm_params(g.d_sn_conv2, list);
+    list.add(g.d_conv2.bias);
+    nn::spectral_norm_params(g.d_sn_fc, list);
+    list.add(g.d_fc.bias);
+    if (g.config.classes > 0) nn::spectral_norm_params(g.d_sn_embed, list);
     return list;
+}
+
+// The (raw weights, layer weight) pairs under spectral norm.
+static std::vector<std::pair<nn::SpectralNorm*, nn::Param*>> spectral_pairs(Gan& g) {
+    std::vector<std::pair<nn::SpectralNorm*, nn::Param*>> pairs = {
+        {&g.d_sn_conv1, &g.d_conv1.weight}, {&g.d_sn_conv2, &g.d_conv2.weight}, {&g.d_sn_fc, &g.d_fc.weight}};
+    if (g.config.classes > 0) pairs.push_back({&g.d_sn_embed, &g.d_embed.weight});
+    return pairs;
+}
+
+void discriminator_normalize(Gan& g, int power_iterations) {
+    if (!g.config.d_spectral_norm) return;
+    for (auto [sn, weight] : spectral_pairs(g)) {
+        nn::spectral_norm_forward(weight->value, *sn, power_iterations);
+        weight->grad.setZero();
+    }
+}
+
+void discriminator_spectral_backward(Gan& g) {
+    if (!g.config.d_spectral_norm) return;
+    for (auto [sn, weight] : spectral_pairs(g)) {
+        nn::spectral_norm_backward(weight->grad, weight->value, *sn);
+        weight->grad.setZero();
+    }
 }
 
 void gan_sample_latent(nn::Matrix& z, int n, int latent, uint64_t seed) {
@@ -147,7 +190,9 @@ void discriminator_forward(DiscriminatorActs& a, const nn::Matrix& x,
         a.packed = Eigen::Map<const nn::Matrix>(x.data(), x.rows() / P, P * kPixels);
     nn::conv2d_forward(a.conv1_out, P > 1 ? a.packed : x, g.d_conv1, g.scratch);
     nn::leaky_relu_forward(a.relu1, a.conv1_out, kLeakySlope);
-    nn::conv2d_forward(a.conv2_out, a.relu1, g.d_conv2, g.scratch);
+    if (g.config.d_minibatch_std)
+        nn::minibatch_stddev_forward(a.relu1_std, a.relu1, g.d_conv1.g.out_h * g.d_conv1.g.out_w, a.std_cache);
+    nn::conv2d_forward(a.conv2_out, g.config.d_minibatch_std ? a.relu1_std : a.relu1, g.d_conv2, g.scratch);
     nn::leaky_relu_forward(a.h, a.conv2_out, kLeakySlope);
     nn::linear_forward(a.logits, a.h, g.d_fc);
     if (g.config.classes > 0) {
@@ -169,7 +214,13 @@ void discriminator_backward(nn::Matrix* dx, const nn::Matrix& dlogits, const nn:
         nn::embedding_backward(d_embed, labels, g.d_embed);
     }
     nn::leaky_relu_backward(d_conv2, dh, a.conv2_out, kLeakySlope);
-    nn::conv2d_backward(&d_relu1, d_conv2, a.relu1, g.d_conv2, g.scratch);
+    if (g.config.d_minibatch_std) {
+        nn::Matrix d_relu1_std;
+        nn::conv2d_backward(&d_relu1_std, d_conv2, a.relu1_std, g.d_conv2, g.scratch);
+        nn::minibatch_stddev_backward(d_relu1, d_relu1_std, a.relu1, a.std_cache);
+    } else {
+        nn::conv2d_backward(&d_relu1, d_conv2, a.relu1, g.d_conv2, g.scratch);
+    }
     if (drelu1_extra) d_relu1 += *drelu1_extra;
     nn::leaky_relu_backward(d_conv1, d_relu1, a.conv1_out, kLeakySlope);
     if (g.config.d_pack == 1) {
@@ -179,6 +230,65 @@ void discriminator_backward(nn::Matrix* dx, const nn::Matrix& dlogits, const nn:
     nn::Matrix d_packed;  // [B/P, P*784] -> dx [B, 784]
     nn::conv2d_backward(dx ? &d_packed : nullptr, d_conv1, a.packed, g.d_conv1, g.scratch);
     if (dx) *dx = Eigen::Map<const nn::Matrix>(d_packed.data(), x.rows(), kPixels);
+}
+
+// conv2d_backward for its input gradient only: the layer's parameter gradients stay as they were.
+static void conv2d_input_gradient(nn::Matrix& dx, const nn::Matrix& dy, const nn::Matrix& x,
+                                  nn::Conv2d& layer, nn::ConvScratch& scratch) {
+    const nn::Matrix weight_grad = layer.weight.grad, bias_grad = layer.bias.grad;
+    nn::conv2d_backward(&dx, dy, x, layer, scratch);
+    layer.weight.grad = weight_grad;
+    layer.bias.grad = bias_grad;
+}
+
+// The convolution's linear part W * x (no bias), and its weight gradient alone: what the R1
+// tangent pass needs (a derivative has no bias term).
+static void conv2d_forward_linear(nn::Matrix& y, const nn::Matrix& x, nn::Conv2d& layer,
+                                  nn::ConvScratch& scratch) {
+    nn::Matrix bias = nn::Matrix::Zero(1, layer.bias.value.cols());
+    std::swap(bias, layer.bias.value);
+    nn::conv2d_forward(y, x, layer, scratch);
+    std::swap(bias, layer.bias.value);
+}
+
+static void conv2d_weight_gradient(const nn::Matrix& dy, const nn::Matrix& x, nn::Conv2d& layer,
+                                   nn::ConvScratch& scratch) {
+    const nn::Matrix bias_grad = layer.bias.grad;
+    nn::conv2d_backward(nullptr, dy, x, layer, scratch);
+    layer.bias.grad = bias_grad;
+}
+
+float discriminator_r1(const nn::Matrix& x, const std::vector<int>& labels, Gan& g, float weight,
+                       R1Scratch& s) {
+    if (g.config.d_minibatch_std || g.config.d_pack != 1)
+        throw std::invalid_argument("discriminator_r1: R1 needs a discriminator without minibatch "
+                                    "std and with d_pack 1 (it relies on D being piecewise linear "
+                                    "in each image)");
+    DiscriminatorActs& a = s.acts;
+    discriminator_forward(a, x, labels, g);
+    const Eigen::Index B = x.rows();
+    // g = d logit_b / d x_b: the backward pass of a logit gradient of 1 per row.
+    s.dh = g.d_fc.weight.value.replicate(B, 1);  // [B, 2D*49]
+    if (g.config.classes > 0) s.dh += a.embed;   // + embed[label_b] (projection)
+    nn::leaky_relu_backward(s.d_conv2, s.dh, a.conv2_out, kLeakySlope);
+    conv2d_input_gradient(s.d_relu1, s.d_conv2, a.relu1, g.d_conv2, g.scratch);
+    nn::leaky_relu_backward(s.d_conv1, s.d_relu1, a.conv1_out, kLeakySlope);
+    conv2d_input_gradient(s.grad_x, s.d_conv1, x, g.d_conv1, g.scratch);
+    const float penalty = 0.5f * s.grad_x.squaredNorm() / static_cast<float>(B);
+    if (weight == 0) return penalty;
+
+    // Tangent pass along g with the forward's LeakyReLU slopes (leaky_relu_backward applies them).
+    conv2d_forward_linear(s.t_conv1, s.grad_x, g.d_conv1, g.scratch);
+    nn::leaky_relu_backward(s.t_relu1, s.t_conv1, a.conv1_out, kLeakySlope);
+    conv2d_forward_linear(s.t_conv2, s.t_relu1, g.d_conv2, g.scratch);
+    nn::leaky_relu_backward(s.t_h, s.t_conv2, a.conv2_out, kLeakySlope);
+    // d/dtheta of sum_b <dlogit_b/dx_b, g_b>, times weight / B.
+    const float c = weight / static_cast<float>(B);
+    g.d_fc.weight.grad.row(0) += c * s.t_h.colwise().sum();
+    if (g.config.classes > 0) nn::embedding_backward(c * s.t_h, labels, g.d_embed);
+    conv2d_weight_gradient(c * s.d_conv2, s.t_relu1, g.d_conv2, g.scratch);
+    conv2d_weight_gradient(c * s.d_conv1, s.grad_x, g.d_conv1, g.scratch);
+    return penalty;
 }
 
 void gan_generate(nn::Matrix& images, const nn::Matrix& z, const std::vector<int>& labels,
@@ -205,6 +315,8 @@ std::map<std::string, std::string> gan_metadata(const GanConfig& c) {
                                          {"channels", std::to_string(c.channels)},
                                          {"d_channels", std::to_string(c.d_channels)}};
     if (c.d_pack > 1) m["d_pack"] = std::to_string(c.d_pack);
+    if (c.d_spectral_norm) m["d_spectral_norm"] = "1";
+    if (c.d_minibatch_std) m["d_minibatch_std"] = "1";
     return m;
 }
 
@@ -219,6 +331,10 @@ GanConfig gan_config_from_metadata(const std::map<std::string, std::string>& met
     c.channels = meta::require_int(metadata, "channels", source, 2, 4096);
     c.d_channels = meta::require_int(metadata, "d_channels", source, 1, 4096);
     if (metadata.count("d_pack")) c.d_pack = meta::require_int(metadata, "d_pack", source, 1, 16);
+    if (metadata.count("d_spectral_norm"))
+        c.d_spectral_norm = meta::require_int(metadata, "d_spectral_norm", source, 0, 1) == 1;
+    if (metadata.count("d_minibatch_std"))
+        c.d_minibatch_std = meta::require_int(metadata, "d_minibatch_std", source, 0, 1) == 1;
     if (conditional != (c.classes == 10) || (c.classes != 0 && c.classes != 10))
         throw std::invalid_argument(source + ": model \"" + kind->second + "\" with classes = " +
                                     std::to_string(c.classes) +

@@ -4,6 +4,7 @@
 
 #include "io/safetensors.h"
 #include "models/metadata_fields.h"
+#include "nn/gan_losses.h"
 #include "nn/layers.h"
 #include "nn/losses.h"
 #include "train/optim_checkpoint.h"
@@ -21,6 +22,10 @@ void gan_trainer_init(GanTrainer& t, const GanTrainConfig& config) {
     for (float w : config.class_weights)
         if (!(w > 0 && w <= 1e6f))
             throw std::invalid_argument("gan trainer: class weights must be > 0 (and finite)");
+    if (!(config.lr_d >= 0) || !(config.beta2 >= 0 && config.beta2 < 1) || !(config.r1 >= 0) ||
+        config.r1_every < 1)
+        throw std::invalid_argument("gan trainer: lr_d >= 0, beta2 in [0, 1), r1 >= 0 and "
+                                    "r1_every >= 1 required");
     if (config.batch < 2)
         throw std::invalid_argument("gan trainer: batch must be >= 2 (BatchNorm needs a batch), got " +
                                     std::to_string(config.batch));
@@ -29,8 +34,17 @@ void gan_trainer_init(GanTrainer& t, const GanTrainConfig& config) {
     for (nn::Adam* opt : {&t.opt_g, &t.opt_d}) {
         opt->lr = config.lr;
         opt->beta1 = config.beta1;
-        opt->beta2 = 0.999f;
+        opt->beta2 = config.beta2;
     }
+    if (config.lr_d > 0) t.opt_d.lr = config.lr_d;
+}
+
+const char* gan_loss_name(GanLoss loss) { return loss == GanLoss::Hinge ? "hinge" : "bce"; }
+
+GanLoss parse_gan_loss(const std::string& name) {
+    if (name == "bce") return GanLoss::Bce;
+    if (name == "hinge") return GanLoss::Hinge;
+    throw std::invalid_argument("GAN loss must be bce or hinge, got \"" + name + "\"");
 }
 
 void gan_trainer_set_latent_encoder(GanTrainer& t, const models::Vae& encoder,
@@ -115,6 +129,9 @@ GanStepStats gan_train_step(GanTrainer& t, models::Gan& gan, const nn::Matrix& i
         throw std::invalid_argument("gan_train_step: batch " + std::to_string(B) +
                                     " is not a multiple of d_pack = " +
                                     std::to_string(gan.config.d_pack));
+    if (t.config.r1 > 0 && (gan.config.d_minibatch_std || gan.config.d_pack != 1))
+        throw std::invalid_argument("gan_train_step: R1 needs a discriminator without minibatch "
+                                    "std and with d_pack 1");
     if (t.config.latent_matching > 0 && t.latent_real_mean.size() == 0)
         throw std::invalid_argument("gan_train_step: latent matching is on but no encoder is set "
                                     "(gan_trainer_set_latent_encoder)");
@@ -162,19 +179,28 @@ GanStepStats gan_train_step(GanTrainer& t, models::Gan& gan, const nn::Matrix& i
     const float scale = 1.0f / D_rows;
     GanStepStats stats;
 
-    // Discriminator step: real -> real_label, fake -> 0.
+    // Discriminator step: real -> real_label, fake -> 0 (BCE), or the hinge margins.
+    const bool hinge = t.config.loss == GanLoss::Hinge;
+    models::discriminator_normalize(gan);  // spectral norm: one power iteration, W / sigma
     nn::zero_grad(d_params);
     models::discriminator_forward(t.d_acts, t.real, t.labels, gan);
     stats.d_real = mean_sigmoid(t.d_acts.logits);
     t.targets = nn::Matrix::Constant(D_rows, 1, t.config.real_label);
-    stats.d_loss = nn::bce_with_logits(t.d_acts.logits, t.targets, scale, &t.dlogits, real_weights);
+    stats.d_loss = hinge ? nn::hinge_d_loss(t.d_acts.logits, true, scale, &t.dlogits, real_weights)
+                         : nn::bce_with_logits(t.d_acts.logits, t.targets, scale, &t.dlogits, real_weights);
     models::discriminator_backward(nullptr, t.dlogits, t.real, t.labels, t.d_acts, gan);
     models::discriminator_forward(t.d_acts, fake, t.labels, gan);
     stats.d_fake = mean_sigmoid(t.d_acts.logits);
     t.targets.setZero();
-    stats.d_loss += nn::bce_with_logits(t.d_acts.logits, t.targets, scale, &t.dlogits);
+    stats.d_loss += hinge ? nn::hinge_d_loss(t.d_acts.logits, false, scale, &t.dlogits)
+                          : nn::bce_with_logits(t.d_acts.logits, t.targets, scale, &t.dlogits);
     models::discriminator_backward(nullptr, t.dlogits, fake, t.labels, t.d_acts, gan);
+    if (t.config.r1 > 0 && t.step % t.config.r1_every == 0)
+        stats.r1 = models::discriminator_r1(t.real, t.labels, gan, t.config.r1 * t.config.r1_every,
+                                            t.r1_scratch);
+    models::discriminator_spectral_backward(gan);  // dL/dW_sn -> dL/dW
     nn::adam_step(t.opt_d, d_params);
+    models::discriminator_normalize(gan);  // the G step sees the updated W / sigma
 
     // Generator step: non-saturating loss -log D(G(z)) through the updated discriminator.
     nn::zero_grad(g_params);
@@ -192,7 +218,8 @@ GanStepStats gan_train_step(GanTrainer& t, models::Gan& gan, const nn::Matrix& i
     }
     models::discriminator_forward(t.d_acts, fake, t.labels, gan);
     t.targets.setOnes();
-    stats.g_loss = nn::bce_with_logits(t.d_acts.logits, t.targets, scale, &t.dlogits);
+    stats.g_loss = hinge ? nn::hinge_g_loss(t.d_acts.logits, scale, &t.dlogits)
+                         : nn::bce_with_logits(t.d_acts.logits, t.targets, scale, &t.dlogits);
     // loss = lambda * ||m_f - m_r||^2, m_f = mean_b f_b  ->  df_b = 2 lambda (m_f - m_r) / rows
     auto feature_matching = [&](const nn::Matrix& fake_features, const Eigen::RowVectorXf& real_mean,
                                 float lambda, nn::Matrix& grad) -> const nn::Matrix* {
@@ -243,7 +270,12 @@ void gan_save_checkpoint(const std::string& path, const GanTrainer& t, models::G
         return std::string(buf);
     };
     meta["trainer.lr"] = exact(t.config.lr);
+    meta["trainer.lr_d"] = exact(t.config.lr_d);
     meta["trainer.beta1"] = exact(t.config.beta1);
+    meta["trainer.beta2"] = exact(t.config.beta2);
+    meta["trainer.loss"] = gan_loss_name(t.config.loss);
+    meta["trainer.r1"] = exact(t.config.r1);
+    meta["trainer.r1_every"] = std::to_string(t.config.r1_every);
     meta["trainer.real_label"] = exact(t.config.real_label);
     meta["trainer.ema_decay"] = exact(t.config.ema_decay);
     meta["trainer.feature_matching"] = exact(t.config.feature_matching);
@@ -285,11 +317,19 @@ void gan_load_checkpoint(const std::string& path, GanTrainer& t, models::Gan& ga
     io::LoadOptions options;
     options.allow_extra = true;  // the Adam moments
     io::load_params(file, all, options);
+    models::discriminator_normalize(gan, 0);  // spectral norm: the layers' W / sigma from the loaded u
     GanTrainConfig config;
     config.seed = std::stoull(meta.at("trainer.seed"));
     config.batch = models::meta::require_int(meta, "trainer.batch", path, 2, 1 << 20);
     config.lr = std::stof(meta.at("trainer.lr"));
     config.beta1 = std::stof(meta.at("trainer.beta1"));
+    // absent in checkpoints from before TTUR / hinge / R1: the defaults are what they ran with
+    if (auto it = meta.find("trainer.lr_d"); it != meta.end()) config.lr_d = std::stof(it->second);
+    if (auto it = meta.find("trainer.beta2"); it != meta.end()) config.beta2 = std::stof(it->second);
+    if (auto it = meta.find("trainer.loss"); it != meta.end()) config.loss = parse_gan_loss(it->second);
+    if (auto it = meta.find("trainer.r1"); it != meta.end()) config.r1 = std::stof(it->second);
+    if (auto it = meta.find("trainer.r1_every"); it != meta.end())
+        config.r1_every = models::meta::require_int(meta, "trainer.r1_every", path, 1, 1 << 20);
     config.real_label = std::stof(meta.at("trainer.real_label"));
     auto ema_decay = meta.find("trainer.ema_decay");  // absent in checkpoints from before EMA
     if (ema_decay != meta.end()) config.ema_decay = std::stof(ema_decay->second);

@@ -14,7 +14,14 @@
 //           on the discriminator's features h [B, 2D*49] (or its first layer's, [B, D*196]). The batch mean of h moves with the
 //           mix of digits in the batch, so this term pulls the generator's class frequencies
 //           towards the data's, which the per-sample loss does only weakly.
-// Adam(lr 2e-4, beta1 0.5, beta2 0.999) for both, as in DCGAN.
+// Adam(lr 2e-4, beta1 0.5, beta2 0.999) for both, as in DCGAN; lr_d / lr_g set the two rates
+// apart (two time-scale update rule, Heusel et al. 2017).
+// Discriminator options (each off by default, so the DCGAN recipe stays what it was):
+//   loss = Hinge: relu(1 - D(real)) + relu(1 + D(fake)) for D, -D(G(z)) for G (nn/gan_losses.h);
+//     label smoothing does not apply;
+//   r1 = gamma > 0: + gamma/2 * mean ||d D(real) / d real||^2 in the D loss (models::discriminator_r1),
+//     applied every r1_every steps with gamma * r1_every ("lazy" R1, Karras et al. 2020);
+//   spectral norm / minibatch std live in the model (models::GanConfig).
 // Optional exponential moving average (EMA) of the generator's weights (Yazici et al. 2019,
 // "The Unusual Effectiveness of Averaging in GAN Training"): the averaged generator is what
 // ships; it smooths the oscillation of adversarial training and gives steadier samples.
@@ -31,10 +38,17 @@
 
 namespace train {
 
+enum class GanLoss { Bce, Hinge };
+
 struct GanTrainConfig {
     int batch = 64;
-    float lr = 2e-4f;         // both networks
+    float lr = 2e-4f;         // the generator's (and the discriminator's unless lr_d > 0)
+    float lr_d = 0;           // the discriminator's; 0 = lr
     float beta1 = 0.5f;
+    float beta2 = 0.999f;
+    GanLoss loss = GanLoss::Bce;
+    float r1 = 0;             // gamma of the R1 penalty; 0 = off
+    int r1_every = 1;         // lazy R1: every this many steps, with gamma * r1_every
     float real_label = 0.9f;  // one-sided label smoothing; 1 disables
     uint64_t seed = 1;        // data order and latents
     float ema_decay = 0;      // EMA of the generator weights per step; 0 = off
@@ -63,6 +77,7 @@ struct GanTrainer {
     models::DiscriminatorActs d_acts;
     nn::Matrix real, z, targets, dlogits, dfake, dh_fm, drelu1_fm;
     nn::Matrix real_weights;  // [B, 1] class weights of the real batch (only with class_weights)
+    models::R1Scratch r1_scratch;
     std::vector<int> labels;
     // Latent matching: the frozen encoder, its target mean [1, Z], and per-step buffers.
     models::Vae latent_encoder;
@@ -72,10 +87,11 @@ struct GanTrainer {
 };
 
 struct GanStepStats {
-    float d_loss = 0;  // BCE(real) + BCE(fake), before the D update
-    float g_loss = 0;  // non-saturating generator loss, after the D update
+    float d_loss = 0;  // BCE (or hinge) of real + of fake, before the D update (without R1)
+    float g_loss = 0;  // non-saturating (or hinge) generator loss, after the D update
     float fm_loss = 0; // feature-matching terms (without lambdas, summed), 0 when off
     float lm_loss = 0; // latent matching ||mean mu(fake) - target||^2 (without lambda), 0 when off
+    float r1 = -1;     // R1 penalty 1/2 mean ||grad||^2 (without gamma) when computed this step, else -1
     float d_real = 0;  // mean D(x) = sigmoid(logit) on the real batch
     float d_fake = 0;  // mean D(G(z)) before the D update
     int batch = 0;
@@ -90,6 +106,10 @@ void gan_trainer_set_latent_encoder(GanTrainer& trainer, const models::Vae& enco
                                     const nn::Matrix& images);
 // images [N, 784] in [0, 1] (the training set, walked in shuffled mini-batches, reshuffled each
 // epoch from the seed); labels [N] in 0..9, required for a cGAN (may be empty for a GAN).
+// "bce" / "hinge" and back; the parser throws std::invalid_argument for anything else.
+const char* gan_loss_name(GanLoss loss);
+GanLoss parse_gan_loss(const std::string& name);
+
 GanStepStats gan_train_step(GanTrainer& trainer, models::Gan& gan, const nn::Matrix& images,
                             const std::vector<int>& labels);
 

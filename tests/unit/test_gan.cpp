@@ -604,6 +604,200 @@ TEST_CASE("gan: trainer steps are finite, small batches work, resume is exact") 
     }
 }
 
+// Random discriminator weights for a gradient check (the DCGAN init is too small to rise above
+// rounding); with spectral norm the raw weights are set and the layers' W / sigma refreshed.
+void randomize_discriminator(models::Gan& gan, uint64_t seed) {
+    nn::Rng rng(seed);
+    for (nn::Param* p : models::gan_discriminator_params(gan).params)
+        if (p->trainable) nn::fill_uniform(p->value, rng, -0.3f, 0.3f);
+    models::discriminator_normalize(gan, 20);
+}
+
+TEST_CASE("gan: discriminator with spectral norm and minibatch std: gradient check, tensor names") {
+    for (int classes : {0, 10}) {
+        models::GanConfig config = tiny_config(classes);
+        config.d_spectral_norm = true;
+        config.d_minibatch_std = true;
+        models::Gan gan;
+        models::gan_init(gan, config, 4);
+        nn::ParamList params = models::gan_discriminator_params(gan);
+        CHECK(params.find("discriminator.conv1.weight_orig") != nullptr);
+        CHECK(params.find("discriminator.conv2.weight_u") != nullptr);
+        CHECK(params.find("discriminator.conv1.weight") == nullptr);  // derived, not trained
+        CHECK(gan.d_conv2.g.in_channels == config.d_channels + 1);     // + the std channel
+        // After init the layers hold W / sigma: its largest singular value is ~1.
+        CHECK(gan.d_sn_fc.sigma > 0.0f);
+        CHECK((gan.d_fc.weight.value * gan.d_sn_fc.sigma - gan.d_sn_fc.weight_orig.value).cwiseAbs().maxCoeff() < 1e-6f);
+        randomize_discriminator(gan, 5);
+        Matrix x = gradcheck::random_matrix(3, 784, 8);
+        std::vector<int> labels = classes ? std::vector<int>{4, 2, 4} : std::vector<int>{};
+        const Matrix targets = (Matrix(3, 1) << 1.0f, 0.0f, 1.0f).finished();
+        models::DiscriminatorActs acts;
+        models::discriminator_forward(acts, x, labels, gan);
+        Matrix dlogits, dx;
+        nn::bce_with_logits(acts.logits, targets, 0.5f, &dlogits);
+        nn::zero_grad(params);
+        models::discriminator_backward(&dx, dlogits, x, labels, acts, gan);
+        models::discriminator_spectral_backward(gan);
+        auto loss = [&]() {
+            models::discriminator_normalize(gan, 0);  // W / sigma with the same u, v
+            models::DiscriminatorActs a;
+            models::discriminator_forward(a, x, labels, gan);
+            return double(nn::bce_with_logits(a.logits, targets, 0.5f, nullptr));
+        };
+        gradcheck::Tolerance tol;
+        tol.step = 1e-3f;
+        tol.atol = 1e-3f;
+        tol.rtol = 5e-2f;
+        INFO("classes " << classes);
+        KinkTolerantCheck check;
+        for (nn::Param* p : params.params)
+            if (p->trainable) check.tensor(p->name, p->value, p->grad, loss, tol);
+        check.tensor("input x", x, dx, loss, tol);
+        check.finish();
+    }
+}
+
+TEST_CASE("gan: R1 penalty: the value is 1/2 mean ||dD/dx||^2, its parameter gradient checks") {
+    for (bool spectral : {false, true})
+        for (int classes : {0, 10}) {
+            models::GanConfig config = tiny_config(classes);
+            config.d_spectral_norm = spectral;
+            models::Gan gan;
+            models::gan_init(gan, config, 6);
+            randomize_discriminator(gan, 7);
+            const Matrix x = gradcheck::random_matrix(3, 784, 9);
+            std::vector<int> labels = classes ? std::vector<int>{1, 9, 5} : std::vector<int>{};
+            nn::ParamList params = models::gan_discriminator_params(gan);
+            // The input gradient agrees with discriminator_backward for dlogits = 1.
+            models::DiscriminatorActs acts;
+            models::discriminator_forward(acts, x, labels, gan);
+            Matrix dx;
+            models::discriminator_backward(&dx, Matrix::Ones(3, 1), x, labels, acts, gan);
+            nn::zero_grad(params);
+            models::discriminator_normalize(gan, 0);  // also zeroes the layers' weight grads
+            models::R1Scratch scratch;
+            const float r1 = models::discriminator_r1(x, labels, gan, 2.0f, scratch);
+            CHECK(r1 == doctest::Approx(0.5 * dx.cast<double>().squaredNorm() / 3).epsilon(1e-4));
+            CHECK((scratch.grad_x - dx).cwiseAbs().maxCoeff() < 1e-6f);
+            // A derivative has no bias term.
+            CHECK(gan.d_conv1.bias.grad.cwiseAbs().maxCoeff() == 0.0f);
+            CHECK(gan.d_fc.bias.grad.cwiseAbs().maxCoeff() == 0.0f);
+            models::discriminator_spectral_backward(gan);
+            // R1 jumps where a perturbation flips a LeakyReLU slope (g changes by a finite step),
+            // so the reference holds the slopes of the unperturbed forward fixed: R1 is then
+            // smooth in the weights, and its derivative is the true one wherever that exists.
+            const Matrix conv1_out = acts.conv1_out, conv2_out = acts.conv2_out;
+            auto loss = [&]() {
+                models::discriminator_normalize(gan, 0);
+                Matrix dh = gan.d_fc.weight.value.replicate(3, 1), d_conv2, d_relu1, d_conv1, gx;
+                if (classes) {
+                    Matrix embed;
+                    nn::embedding_forward(embed, labels, gan.d_embed);
+                    dh += embed;
+                }
+                nn::ConvScratch cs;
+                nn::leaky_relu_backward(d_conv2, dh, conv2_out, 0.2f);
+                nn::conv2d_backward(&d_relu1, d_conv2, acts.relu1, gan.d_conv2, cs);
+                nn::leaky_relu_backward(d_conv1, d_relu1, conv1_out, 0.2f);
+                nn::conv2d_backward(&gx, d_conv1, x, gan.d_conv1, cs);
+                return 2.0 * 0.5 * gx.cast<double>().squaredNorm() / 3;
+            };
+            std::vector<Matrix> analytic;  // copied: the reference's backward passes add to grads
+            for (nn::Param* p : params.params) analytic.push_back(p->grad);
+            gradcheck::Tolerance tol;
+            tol.step = 1e-3f;
+            tol.atol = 1e-4f;
+            tol.rtol = 1e-2f;
+            INFO("classes " << classes << " spectral norm " << spectral);
+            for (size_t k = 0; k < params.params.size(); ++k) {
+                nn::Param* p = params.params[k];
+                if (p->trainable && p->name.find("bias") == std::string::npos)
+                    gradcheck::require_gradient(p->name, p->value, analytic[k], loss, tol);
+            }
+        }
+    models::GanConfig with_std = tiny_config(0);
+    with_std.d_minibatch_std = true;
+    models::Gan gan;
+    models::gan_init(gan, with_std, 1);
+    models::R1Scratch scratch;
+    CHECK_THROWS_AS(models::discriminator_r1(Matrix::Zero(2, 784), {}, gan, 1.0f, scratch),
+                    std::invalid_argument);
+}
+
+TEST_CASE("gan: hinge loss, TTUR, spectral norm, minibatch std, lazy R1: trainer and exact resume") {
+    std::vector<int> labels;
+    Matrix images = bar_images(12, labels);
+    struct Variant {
+        const char* name;
+        bool spectral, minibatch_std;
+        train::GanLoss loss;
+        float r1;
+        int r1_every;
+    };
+    const Variant variants[] = {{"hinge + SN + mbstd + TTUR", true, true, train::GanLoss::Hinge, 0, 1},
+                                {"bce + R1 every 2 + SN", true, false, train::GanLoss::Bce, 5.0f, 2},
+                                {"hinge + R1", false, false, train::GanLoss::Hinge, 1.0f, 1}};
+    for (const Variant& v : variants)
+        for (int classes : {0, 10}) {
+            INFO(v.name << ", classes " << classes);
+            models::GanConfig config = tiny_config(classes);
+            config.d_spectral_norm = v.spectral;
+            config.d_minibatch_std = v.minibatch_std;
+            models::Gan gan;
+            models::gan_init(gan, config, 7);
+            train::GanTrainConfig tc;
+            tc.batch = 4;
+            tc.loss = v.loss;
+            tc.lr_d = 4e-4f;
+            tc.beta2 = 0.99f;
+            tc.r1 = v.r1;
+            tc.r1_every = v.r1_every;
+            train::GanTrainer trainer;
+            train::gan_trainer_init(trainer, tc);
+            CHECK(trainer.opt_d.lr == 4e-4f);
+            CHECK(trainer.opt_g.lr == tc.lr);
+            const std::vector<int> used = classes ? labels : std::vector<int>{};
+            const Matrix d_before = v.spectral ? gan.d_sn_conv2.weight_orig.value : gan.d_conv2.weight.value;
+            int r1_steps = 0;
+            for (int i = 0; i < 4; ++i) {
+                train::GanStepStats s = train::gan_train_step(trainer, gan, images, used);
+                CHECK(std::isfinite(s.d_loss));
+                CHECK(std::isfinite(s.g_loss));
+                r1_steps += s.r1 >= 0;
+            }
+            CHECK(r1_steps == (v.r1 > 0 ? 4 / v.r1_every : 0));
+            const Matrix& d_after = v.spectral ? gan.d_sn_conv2.weight_orig.value : gan.d_conv2.weight.value;
+            CHECK((d_after - d_before).cwiseAbs().maxCoeff() > 0.0f);  // D trained
+            if (v.spectral)  // the layers hold the refreshed W / sigma
+                CHECK((gan.d_conv2.weight.value * gan.d_sn_conv2.sigma - d_after).cwiseAbs().maxCoeff() < 1e-5f);
+            models::Gan resumed;
+            train::GanTrainer resumed_trainer;
+            check_resume_is_exact(trainer, gan, images, used, 3, "/tmp/genlab_test_gan_reg_ckpt.safetensors",
+                                  resumed_trainer, resumed);
+            CHECK(resumed_trainer.config.loss == v.loss);
+            CHECK(resumed_trainer.config.r1 == v.r1);
+            CHECK(resumed_trainer.config.r1_every == v.r1_every);
+            CHECK(resumed_trainer.opt_d.lr == 4e-4f);
+            CHECK(resumed_trainer.opt_d.beta2 == 0.99f);
+            CHECK(resumed.config.d_spectral_norm == v.spectral);
+            CHECK(resumed.config.d_minibatch_std == v.minibatch_std);
+        }
+    // R1 needs a per-image piecewise-linear D: refused with minibatch std before anything moves.
+    models::GanConfig config = tiny_config(0);
+    config.d_minibatch_std = true;
+    models::Gan gan;
+    models::gan_init(gan, config, 7);
+    train::GanTrainConfig tc;
+    tc.batch = 4;
+    tc.r1 = 1.0f;
+    train::GanTrainer trainer;
+    train::gan_trainer_init(trainer, tc);
+    CHECK_THROWS_AS(train::gan_train_step(trainer, gan, images, {}), std::invalid_argument);
+    CHECK(trainer.step == 0);
+    CHECK_THROWS_AS(train::parse_gan_loss("wasserstein"), std::invalid_argument);
+}
+
 TEST_CASE("gan: the EMA generator lies between its snapshots, BatchNorm is recalibrated") {
     std::vector<int> labels;
     Matrix images = bar_images(12, labels);
@@ -671,6 +865,13 @@ TEST_CASE("gan: metadata round trip and errors name the file") {
     CHECK(back.classes == 10);
     CHECK(back.channels == c.channels);
     CHECK(back.d_channels == c.d_channels);
+    CHECK_FALSE(back.d_spectral_norm);
+    CHECK(meta.count("d_spectral_norm") == 0);  // absent = off: older files read the same
+    c.d_spectral_norm = true;
+    c.d_minibatch_std = true;
+    back = models::gan_config_from_metadata(models::gan_metadata(c), "x.safetensors");
+    CHECK(back.d_spectral_norm);
+    CHECK(back.d_minibatch_std);
     meta["model"] = "vae";
     try {
         models::gan_config_from_metadata(meta, "weights/vae16.safetensors");
