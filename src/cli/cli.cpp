@@ -1,9 +1,11 @@
 #include "cli/cli.h"
 
 #include "io/safetensors.h"
+#include "nn/threads.h"
 
 #include <algorithm>
 #include <cstdio>
+#include <cstdlib>
 #include <stdexcept>
 
 namespace cli {
@@ -182,6 +184,22 @@ void ProgressBar::draw(int64_t done, int64_t items, const std::string& stats, bo
                  eta.c_str(), stats.c_str());
     if (final) std::fputc('\n', stderr);
     std::fflush(stderr);
+}
+
+}  // namespace cli
+
+namespace cli {
+
+int use_threads(const Args& args, int fallback) {
+    int64_t threads = fallback;
+    if (const char* env = std::getenv("GENLAB_THREADS"); env && *env) {
+        char* end = nullptr;
+        threads = std::strtoll(env, &end, 10);
+        if (*end != '\0' || threads < 1 || threads > 256)
+            throw std::invalid_argument(std::string("GENLAB_THREADS must be in 1..256, got ") + env);
+    }
+    threads = args.get_int("threads", threads, 1, 256);
+    return nn::set_num_threads(static_cast<int>(threads));
 }
 
 }  // namespace cli

@@ -87,4 +87,9 @@ private:
 
 std::string format_duration(double seconds);  // "1m05s", "12.3s"
 
+// Threads for a command's matrix products (nn/threads.h): --threads N, else the environment's
+// GENLAB_THREADS, else `fallback`. Returns the count in effect (1 in a build without OpenMP).
+// Throws std::invalid_argument for a value outside 1..256.
+int use_threads(const Args& args, int fallback);
+
 }  // namespace cli

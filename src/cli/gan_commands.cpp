@@ -17,6 +17,8 @@
 namespace {
 
 constexpr const char* kClassifierWeights = "weights/classifier.safetensors";
+// Training's default thread count: what measured fastest on the 2-core machine (weights/README.md).
+constexpr int kTrainThreads = 2;
 
 std::string default_weights(const std::string& model) { return "weights/" + model + ".safetensors"; }
 
@@ -83,7 +85,10 @@ int train_gan(const cli::Args& args) {
     args.allow_only({"epochs", "steps", "seed", "out", "batch", "lr", "checkpoint", "resume",
                      "limit", "checkpoint-every", "latent", "channels", "d-channels", "f32",
                      "real-label", "classifier", "ema", "pack", "feature-matching", "feature-matching-1",
-                     "latent-matching", "latent-matching-vae", "class-weights"});
+                     "latent-matching", "latent-matching-vae", "class-weights", "threads",
+                     "lr-d", "beta1", "beta2", "loss", "r1", "r1-every", "spectral-norm",
+                     "minibatch-std"});
+    const int threads = cli::use_threads(args, kTrainThreads);
     const bool conditional = args.model == "cgan";
     const std::string out = args.get("out", default_weights(args.model));
     const std::string checkpoint = args.get("checkpoint", "");
@@ -108,15 +113,30 @@ int train_gan(const cli::Args& args) {
         config.channels = static_cast<int>(args.get_int("channels", config.channels, 1, cli::kMaxWidth));
         config.d_channels = static_cast<int>(args.get_int("d-channels", config.d_channels, 1, cli::kMaxWidth));
         config.d_pack = static_cast<int>(args.get_int("pack", config.d_pack, 1, 64));
+        config.d_spectral_norm = args.has("spectral-norm");
+        config.d_minibatch_std = args.has("minibatch-std");
         train::GanTrainConfig tc;
         tc.seed = static_cast<uint64_t>(args.get_int("seed", 1));
         tc.batch = static_cast<int>(args.get_int("batch", tc.batch, 1, cli::kMaxWidth));
         tc.lr = static_cast<float>(args.get_double("lr", tc.lr, 0, 10));
+        tc.lr_d = static_cast<float>(args.get_double("lr-d", tc.lr_d, 0, 10));
+        tc.beta1 = static_cast<float>(args.get_double("beta1", tc.beta1, 0, 0.9999));
+        tc.beta2 = static_cast<float>(args.get_double("beta2", tc.beta2, 0, 0.9999));
+        tc.loss = train::parse_gan_loss(args.get("loss", "bce"));
+        tc.r1 = static_cast<float>(args.get_double("r1", 0, 0, 1e4));
+        tc.r1_every = static_cast<int>(args.get_int("r1-every", 1, 1, 1000));
         tc.real_label = static_cast<float>(args.get_double("real-label", tc.real_label, 0, 1));
         tc.ema_decay = static_cast<float>(args.get_double("ema", 0.999));
         models::gan_init(gan, config, tc.seed);
         train::gan_trainer_init(trainer, tc);
+        if (tc.r1 > 0 && (config.d_minibatch_std || config.d_pack != 1))
+            throw std::invalid_argument("--r1 does not work with --minibatch-std or --pack > 1");
     }
+    for (const char* flag : {"lr-d", "beta1", "beta2", "loss", "r1", "r1-every", "spectral-norm",
+                             "minibatch-std", "lr", "batch", "latent", "channels", "d-channels", "pack"})
+        if (args.has("resume") && args.has(flag))
+            throw std::invalid_argument(std::string("--") + flag + " is fixed by the checkpoint; a "
+                                        "--resume run continues with what it was trained with");
     // New runs and resumes alike: given G-step weights replace the defaults (0 = off) or what the
     // checkpoint had; --ema on a resume switches the average on (or changes its decay).
     if (args.has("ema")) trainer.config.ema_decay = static_cast<float>(args.get_double("ema", 0));
@@ -160,12 +180,12 @@ int train_gan(const cli::Args& args) {
                               : steps_per_epoch * args.get_int("epochs", conditional ? 5 : 10, 0, 100'000);
     const std::string command = cli::training_command(args);
     std::printf("%s: generator %lld params, discriminator %lld params, %lld images, %lld steps "
-                "of batch %d\n",
+                "of batch %d, %d thread%s\n",
                 args.model.c_str(),
                 static_cast<long long>(models::gan_generator_params(gan).numel(true)),
                 static_cast<long long>(models::gan_discriminator_params(gan).numel(true)),
                 static_cast<long long>(images.rows()), static_cast<long long>(total),
-                trainer.config.batch);
+                trainer.config.batch, threads, threads == 1 ? "" : "s");
 
     const auto start = std::chrono::steady_clock::now();
     const int64_t first_step = trainer.step;
@@ -214,6 +234,10 @@ int train_gan(const cli::Args& args) {
     }
     meta["train_seconds"] = std::to_string(static_cast<int>(seconds));
     meta["train_steps"] = std::to_string(trainer.step);
+    meta["train_threads"] = std::to_string(threads);  // bit-for-bit repeatable for this count
+#ifdef GENLAB_BUILD_FLAGS
+    meta["train_build"] = GENLAB_BUILD_FLAGS;  // e.g. "-O2 -DNDEBUG" (the default build)
+#endif
     nn::ParamList g_params = models::gan_generator_params(gan);
     const std::string judge_path = args.get("classifier", kClassifierWeights);
     const bool have_judge = file_exists(judge_path);
@@ -303,7 +327,8 @@ int sample_gan(const cli::Args& args) {
 }
 
 int eval_gan(const cli::Args& args) {
-    args.allow_only({"n", "seed", "weights", "classifier", "no-floor", "record"});
+    args.allow_only({"n", "seed", "weights", "classifier", "no-floor", "record", "threads"});
+    cli::use_threads(args, 1);
     const int n = static_cast<int>(args.get_int("n", 10000, 6, cli::kMaxImages));
     const uint64_t seed = static_cast<uint64_t>(args.get_int("seed", 1));
     const std::string weights = args.get("weights", default_weights(args.model));
@@ -335,7 +360,8 @@ int eval_gan(const cli::Args& args) {
 }
 
 int eval_mnist(const cli::Args& args) {
-    args.allow_only({"n", "classifier"});
+    args.allow_only({"n", "classifier", "threads"});
+    cli::use_threads(args, 1);
     Judge judge;
     load_judge(judge, args.get("classifier", kClassifierWeights));
     models::DigitSampleQuality q = mnist_floor(judge, args.get_int("n", 10000, 6, cli::kMnistTrain));

@@ -1,8 +1,14 @@
 #include "nn/tensor.h"
 
+#include "nn/threads.h"
+
 #include <utility>
 
 namespace nn {
+
+// Eigen would otherwise take every core in the native (OpenMP) build; programs opt in to more
+// with set_num_threads (nn/threads.h). Here because every program that uses nn links this file.
+static const int kThreadsAtStart = set_num_threads(1);
 
 void param_init(Param& p, std::string name, std::vector<int64_t> shape, int rows, int cols,
                 bool trainable) {
