@@ -78,15 +78,18 @@ nn::ParamList gan_generator_params(Gan& g) {
     return list;
 }
 
-nn::ParamList gan_discriminator_params(Gan& g) {
+nn::ParamList gan_discriminator_layer_params(Gan& g) {
     nn::ParamList list;
-    if (!g.config.d_spectral_norm) {
-        nn::conv2d_params(g.d_conv1, list);
-        nn::conv2d_params(g.d_conv2, list);
-        nn::linear_params(g.d_fc, list);
-        if (g.config.classes > 0) nn::embedding_params(g.d_embed, list);
-        return list;
-    }
+    nn::conv2d_params(g.d_conv1, list);
+    nn::conv2d_params(g.d_conv2, list);
+    nn::linear_params(g.d_fc, list);
+    if (g.config.classes > 0) nn::embedding_params(g.d_embed, list);
+    return list;
+}
+
+nn::ParamList gan_discriminator_params(Gan& g) {
+    if (!g.config.d_spectral_norm) return gan_discriminator_layer_params(g);
+    nn::ParamList list;
     nn::spectral_norm_params(g.d_sn_conv1, list);
     list.add(g.d_conv1.bias);
     nn::spectral_norm_params(g.d_sn_conv2, list);

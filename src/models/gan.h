@@ -99,6 +99,10 @@ nn::ParamList gan_generator_params(Gan& gan);
 // The discriminator's trained tensors (with spectral norm: weight_orig and the u buffers in
 // place of the layers' derived weights; biases either way).
 nn::ParamList gan_discriminator_params(Gan& gan);
+// The discriminator layers' own weights and biases (under spectral norm the weights are the
+// derived W / sigma): what its forward and backward passes read and write. The same as
+// gan_discriminator_params without spectral norm.
+nn::ParamList gan_discriminator_layer_params(Gan& gan);
 
 // Spectral norm only (no-op otherwise). discriminator_normalize: after the raw weights changed,
 // refresh the layers' weights W / sigma (power_iterations refine u first; 0 keeps u, for

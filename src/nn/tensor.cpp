@@ -6,8 +6,9 @@
 
 namespace nn {
 
-// Eigen would otherwise take every core in the native (OpenMP) build; programs opt in to more
-// with set_num_threads (nn/threads.h). Here because every program that uses nn links this file.
+// Eigen would otherwise split its GEMMs over every core in the native (OpenMP) build; programs
+// opt in to threads with set_num_threads (nn/threads.h), which keeps Eigen itself at 1. Here
+// because every program that uses nn links this file.
 static const int kThreadsAtStart = set_num_threads(1);
 
 void param_init(Param& p, std::string name, std::vector<int64_t> shape, int rows, int cols,

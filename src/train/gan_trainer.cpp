@@ -7,6 +7,7 @@
 #include "nn/gan_losses.h"
 #include "nn/layers.h"
 #include "nn/losses.h"
+#include "nn/threads.h"
 #include "train/optim_checkpoint.h"
 
 #include <algorithm>
@@ -23,9 +24,9 @@ void gan_trainer_init(GanTrainer& t, const GanTrainConfig& config) {
         if (!(w > 0 && w <= 1e6f))
             throw std::invalid_argument("gan trainer: class weights must be > 0 (and finite)");
     if (!(config.lr_d >= 0) || !(config.beta2 >= 0 && config.beta2 < 1) || !(config.r1 >= 0) ||
-        config.r1_every < 1)
+        config.r1_every < 1 || config.shards < 1 || config.shards > 64)
         throw std::invalid_argument("gan trainer: lr_d >= 0, beta2 in [0, 1), r1 >= 0 and "
-                                    "r1_every >= 1 required");
+                                    "r1_every >= 1, shards in 1..64 required");
     if (config.batch < 2)
         throw std::invalid_argument("gan trainer: batch must be >= 2 (BatchNorm needs a batch), got " +
                                     std::to_string(config.batch));
@@ -66,10 +67,40 @@ void gan_trainer_set_latent_encoder(GanTrainer& t, const models::Vae& encoder,
     t.latent_real_mean = (sum / double(images.rows())).cast<float>();
 }
 
-static float mean_sigmoid(const nn::Matrix& logits) {
+static double sum_sigmoid(const nn::Matrix& logits) {
     double s = 0;
     for (Eigen::Index i = 0; i < logits.size(); ++i) s += nn::sigmoid(logits.data()[i]);
-    return logits.size() ? static_cast<float>(s / double(logits.size())) : 0.0f;
+    return s;
+}
+
+// Makes t.shards hold config.shards replicas of gan's discriminator with its current layer
+// weights and zero gradients (the replicas are made once, then only their weights are copied).
+static void sync_shards(GanTrainer& t, models::Gan& gan) {
+    const size_t S = static_cast<size_t>(t.config.shards);
+    if (t.shards.size() != S ||
+        models::gan_metadata(t.shards[0].replica.config) != models::gan_metadata(gan.config)) {
+        t.shards.assign(S, GanShard{});
+        for (GanShard& sh : t.shards) sh.replica = gan;
+    }
+    const nn::ParamList master = models::gan_discriminator_layer_params(gan);
+    for (GanShard& sh : t.shards) {
+        const nn::ParamList copy = models::gan_discriminator_layer_params(sh.replica);
+        for (size_t k = 0; k < master.params.size(); ++k) {
+            copy.params[k]->value = master.params[k]->value;
+            copy.params[k]->grad.setZero();
+        }
+    }
+}
+
+// gan's layer gradients = the sum of the shards' (in shard order, so any thread count adds the
+// same numbers in the same order).
+static void add_shard_gradients(GanTrainer& t, models::Gan& gan) {
+    const nn::ParamList master = models::gan_discriminator_layer_params(gan);
+    for (nn::Param* p : master.params) p->grad.setZero();
+    for (GanShard& sh : t.shards) {
+        const nn::ParamList replica = models::gan_discriminator_layer_params(sh.replica);
+        for (size_t k = 0; k < master.params.size(); ++k) master.params[k]->grad += replica.params[k]->grad;
+    }
 }
 
 // ema = d*ema + (1-d)*w, with d ramped up from 0.1 over the first steps (as in TF's
@@ -129,6 +160,10 @@ GanStepStats gan_train_step(GanTrainer& t, models::Gan& gan, const nn::Matrix& i
         throw std::invalid_argument("gan_train_step: batch " + std::to_string(B) +
                                     " is not a multiple of d_pack = " +
                                     std::to_string(gan.config.d_pack));
+    if ((B / gan.config.d_pack) % t.config.shards != 0 || B / gan.config.d_pack < 2 * t.config.shards)
+        throw std::invalid_argument("gan_train_step: batch " + std::to_string(B) + " does not split "
+                                    "into " + std::to_string(t.config.shards) + " equal shards of "
+                                    "at least 2 discriminator inputs");
     if (t.config.r1 > 0 && (gan.config.d_minibatch_std || gan.config.d_pack != 1))
         throw std::invalid_argument("gan_train_step: R1 needs a discriminator without minibatch "
                                     "std and with d_pack 1");
@@ -165,7 +200,6 @@ GanStepStats gan_train_step(GanTrainer& t, models::Gan& gan, const nn::Matrix& i
     }
     if (weighted)  // self-normalised: the weights of a batch average 1
         t.real_weights *= static_cast<float>(B) / t.real_weights.sum();
-    const nn::Matrix* real_weights = weighted ? &t.real_weights : nullptr;
     t.cursor += B;
     nn::Rng rng(t.config.seed ^ 0x9a11ULL, 77 + static_cast<uint64_t>(t.step));
     t.z.resize(B, gan.config.latent);
@@ -175,64 +209,115 @@ GanStepStats gan_train_step(GanTrainer& t, models::Gan& gan, const nn::Matrix& i
     nn::ParamList d_params = models::gan_discriminator_params(gan);
     models::generator_forward(t.g_acts, t.z, t.labels, gan, /*training=*/true);
     const nn::Matrix& fake = t.g_acts.out;  // [B, 784] in [-1, 1]
-    const int D_rows = B / gan.config.d_pack;  // discriminator inputs (packs) per batch
+    const int P = gan.config.d_pack;
+    const int D_rows = B / P;  // discriminator inputs (packs) per batch
+    const int S = t.config.shards, shard_rows = B / S, shard_packs = D_rows / S;
     const float scale = 1.0f / D_rows;
     GanStepStats stats;
+    // The shard's slice of a batch-wide [B, *] matrix, and of the labels / class weights.
+    auto slice = [&](GanShard& sh, int s) {
+        const Eigen::Index first = static_cast<Eigen::Index>(s) * shard_rows;
+        sh.real = t.real.middleRows(first, shard_rows);
+        sh.fake = fake.middleRows(first, shard_rows);
+        sh.labels.assign(t.labels.begin() + (t.labels.empty() ? 0 : first),
+                         t.labels.begin() + (t.labels.empty() ? 0 : first + shard_rows));
+        if (weighted) sh.real_weights = t.real_weights.middleRows(first, shard_rows);
+    };
 
     // Discriminator step: real -> real_label, fake -> 0 (BCE), or the hinge margins.
     const bool hinge = t.config.loss == GanLoss::Hinge;
+    const bool r1_now = t.config.r1 > 0 && t.step % t.config.r1_every == 0;
     models::discriminator_normalize(gan);  // spectral norm: one power iteration, W / sigma
     nn::zero_grad(d_params);
-    models::discriminator_forward(t.d_acts, t.real, t.labels, gan);
-    stats.d_real = mean_sigmoid(t.d_acts.logits);
-    t.targets = nn::Matrix::Constant(D_rows, 1, t.config.real_label);
-    stats.d_loss = hinge ? nn::hinge_d_loss(t.d_acts.logits, true, scale, &t.dlogits, real_weights)
-                         : nn::bce_with_logits(t.d_acts.logits, t.targets, scale, &t.dlogits, real_weights);
-    models::discriminator_backward(nullptr, t.dlogits, t.real, t.labels, t.d_acts, gan);
-    models::discriminator_forward(t.d_acts, fake, t.labels, gan);
-    stats.d_fake = mean_sigmoid(t.d_acts.logits);
-    t.targets.setZero();
-    stats.d_loss += hinge ? nn::hinge_d_loss(t.d_acts.logits, false, scale, &t.dlogits)
-                          : nn::bce_with_logits(t.d_acts.logits, t.targets, scale, &t.dlogits);
-    models::discriminator_backward(nullptr, t.dlogits, fake, t.labels, t.d_acts, gan);
-    if (t.config.r1 > 0 && t.step % t.config.r1_every == 0)
-        stats.r1 = models::discriminator_r1(t.real, t.labels, gan, t.config.r1 * t.config.r1_every,
-                                            t.r1_scratch);
+    sync_shards(t, gan);
+    nn::parallel_for(S, [&](int s) {
+        GanShard& sh = t.shards[static_cast<size_t>(s)];
+        slice(sh, s);
+        const nn::Matrix* weights = weighted ? &sh.real_weights : nullptr;
+        models::discriminator_forward(sh.acts, sh.real, sh.labels, sh.replica);
+        sh.d_real = sum_sigmoid(sh.acts.logits);
+        sh.targets = nn::Matrix::Constant(shard_packs, 1, t.config.real_label);
+        sh.d_loss = hinge ? nn::hinge_d_loss(sh.acts.logits, true, scale, &sh.dlogits, weights)
+                          : nn::bce_with_logits(sh.acts.logits, sh.targets, scale, &sh.dlogits, weights);
+        models::discriminator_backward(nullptr, sh.dlogits, sh.real, sh.labels, sh.acts, sh.replica);
+        models::discriminator_forward(sh.acts, sh.fake, sh.labels, sh.replica);
+        sh.d_fake = sum_sigmoid(sh.acts.logits);
+        sh.targets.setZero();
+        sh.d_loss += hinge ? nn::hinge_d_loss(sh.acts.logits, false, scale, &sh.dlogits)
+                           : nn::bce_with_logits(sh.acts.logits, sh.targets, scale, &sh.dlogits);
+        models::discriminator_backward(nullptr, sh.dlogits, sh.fake, sh.labels, sh.acts, sh.replica);
+        // R1 is a mean over the batch: each of the S equal shards adds 1/S of its own mean.
+        if (r1_now)
+            sh.r1 = models::discriminator_r1(sh.real, sh.labels, sh.replica,
+                                             t.config.r1 * t.config.r1_every / S, sh.r1_scratch);
+    });
+    add_shard_gradients(t, gan);
+    double d_real = 0, d_fake = 0;
+    for (const GanShard& sh : t.shards) {
+        stats.d_loss += sh.d_loss;
+        d_real += sh.d_real;
+        d_fake += sh.d_fake;
+        if (r1_now) stats.r1 = (stats.r1 < 0 ? 0 : stats.r1) + sh.r1 / S;
+    }
+    stats.d_real = static_cast<float>(d_real / D_rows);
+    stats.d_fake = static_cast<float>(d_fake / D_rows);
     models::discriminator_spectral_backward(gan);  // dL/dW_sn -> dL/dW
     nn::adam_step(t.opt_d, d_params);
     models::discriminator_normalize(gan);  // the G step sees the updated W / sigma
 
     // Generator step: non-saturating loss -log D(G(z)) through the updated discriminator.
     nn::zero_grad(g_params);
+    sync_shards(t, gan);
     const float lambda2 = t.config.feature_matching, lambda1 = t.config.feature_matching_1;
-    Eigen::RowVectorXf real_mean2, real_mean1;
-    if (lambda2 > 0 || lambda1 > 0) {  // features of the real batch under the updated D
-        models::discriminator_forward(t.d_acts, t.real, t.labels, gan);
-        if (weighted) {  // weighted means: sum_b w_b f_b / B
-            real_mean2 = (t.real_weights.transpose() * t.d_acts.h) / static_cast<float>(B);
-            real_mean1 = (t.real_weights.transpose() * t.d_acts.relu1) / static_cast<float>(B);
-        } else {
-            real_mean2 = t.d_acts.h.colwise().mean();
-            real_mean1 = t.d_acts.relu1.colwise().mean();
+    const bool matching = lambda2 > 0 || lambda1 > 0;
+    // Sums over a shard's rows of its features (weighted by the class weights when given).
+    auto feature_sums = [&](const nn::Matrix& f, const nn::Matrix* weights, Eigen::RowVectorXf& sum) {
+        if (weights) sum = weights->transpose() * f;
+        else sum = f.colwise().sum();
+    };
+    nn::parallel_for(S, [&](int s) {
+        GanShard& sh = t.shards[static_cast<size_t>(s)];
+        if (matching) {  // features of the real batch under the updated D
+            models::discriminator_forward(sh.acts, sh.real, sh.labels, sh.replica);
+            feature_sums(sh.acts.h, weighted ? &sh.real_weights : nullptr, sh.real_sum2);
+            feature_sums(sh.acts.relu1, weighted ? &sh.real_weights : nullptr, sh.real_sum1);
         }
-    }
-    models::discriminator_forward(t.d_acts, fake, t.labels, gan);
-    t.targets.setOnes();
-    stats.g_loss = hinge ? nn::hinge_g_loss(t.d_acts.logits, scale, &t.dlogits)
-                         : nn::bce_with_logits(t.d_acts.logits, t.targets, scale, &t.dlogits);
-    // loss = lambda * ||m_f - m_r||^2, m_f = mean_b f_b  ->  df_b = 2 lambda (m_f - m_r) / rows
-    auto feature_matching = [&](const nn::Matrix& fake_features, const Eigen::RowVectorXf& real_mean,
+        models::discriminator_forward(sh.acts, sh.fake, sh.labels, sh.replica);
+        sh.targets.setOnes();
+        sh.g_loss = hinge ? nn::hinge_g_loss(sh.acts.logits, scale, &sh.dlogits)
+                          : nn::bce_with_logits(sh.acts.logits, sh.targets, scale, &sh.dlogits);
+        if (matching) {
+            feature_sums(sh.acts.h, nullptr, sh.fake_sum2);
+            feature_sums(sh.acts.relu1, nullptr, sh.fake_sum1);
+        }
+    });
+    for (const GanShard& sh : t.shards) stats.g_loss += sh.g_loss;
+    // loss = lambda * ||m_f - m_r||^2, m = mean over the batch's rows (weighted for the real side,
+    // sum_b w_b f_b / B)  ->  df_b = 2 lambda (m_f - m_r) / rows, the same for every row
+    auto feature_matching = [&](Eigen::RowVectorXf GanShard::*real_sum, Eigen::RowVectorXf GanShard::*fake_sum,
                                 float lambda, nn::Matrix& grad) -> const nn::Matrix* {
         if (lambda <= 0) return nullptr;
-        const Eigen::RowVectorXf diff = fake_features.colwise().mean() - real_mean;
+        Eigen::RowVectorXf real_total = t.shards[0].*real_sum, fake_total = t.shards[0].*fake_sum;
+        for (int k = 1; k < S; ++k) {  // in shard order
+            real_total += t.shards[static_cast<size_t>(k)].*real_sum;
+            fake_total += t.shards[static_cast<size_t>(k)].*fake_sum;
+        }
+        const Eigen::RowVectorXf diff = fake_total / static_cast<float>(D_rows) -
+                                        real_total / static_cast<float>(D_rows);
         stats.fm_loss += diff.squaredNorm();
-        grad = (diff * (2.0f * lambda / static_cast<float>(D_rows))).replicate(D_rows, 1);
+        grad = (diff * (2.0f * lambda / static_cast<float>(D_rows))).replicate(shard_packs, 1);
         return &grad;
     };
-    const nn::Matrix* dh_fm = feature_matching(t.d_acts.h, real_mean2, lambda2, t.dh_fm);
-    const nn::Matrix* drelu1_fm = feature_matching(t.d_acts.relu1, real_mean1, lambda1, t.drelu1_fm);
-    models::discriminator_backward(&t.dfake, t.dlogits, fake, t.labels, t.d_acts, gan, dh_fm,
-                                   drelu1_fm);
+    const nn::Matrix* dh_fm = feature_matching(&GanShard::real_sum2, &GanShard::fake_sum2, lambda2, t.dh_fm);
+    const nn::Matrix* drelu1_fm = feature_matching(&GanShard::real_sum1, &GanShard::fake_sum1, lambda1, t.drelu1_fm);
+    nn::parallel_for(S, [&](int s) {
+        GanShard& sh = t.shards[static_cast<size_t>(s)];
+        models::discriminator_backward(&sh.dx, sh.dlogits, sh.fake, sh.labels, sh.acts, sh.replica,
+                                       dh_fm, drelu1_fm);
+    });
+    t.dfake.resize(B, 784);
+    for (int s = 0; s < S; ++s)
+        t.dfake.middleRows(static_cast<Eigen::Index>(s) * shard_rows, shard_rows) = t.shards[static_cast<size_t>(s)].dx;
     if (t.config.latent_matching > 0) {
         // loss = lambda ||m - target||^2, m = mean_b mu(x_b), x = (fake + 1) / 2 in [0, 1]
         //   ->  dmu_b = 2 lambda (m - target) / B,  dfake = dx / 2
@@ -276,6 +361,7 @@ void gan_save_checkpoint(const std::string& path, const GanTrainer& t, models::G
     meta["trainer.loss"] = gan_loss_name(t.config.loss);
     meta["trainer.r1"] = exact(t.config.r1);
     meta["trainer.r1_every"] = std::to_string(t.config.r1_every);
+    meta["trainer.shards"] = std::to_string(t.config.shards);
     meta["trainer.real_label"] = exact(t.config.real_label);
     meta["trainer.ema_decay"] = exact(t.config.ema_decay);
     meta["trainer.feature_matching"] = exact(t.config.feature_matching);
@@ -330,6 +416,7 @@ void gan_load_checkpoint(const std::string& path, GanTrainer& t, models::Gan& ga
     if (auto it = meta.find("trainer.r1"); it != meta.end()) config.r1 = std::stof(it->second);
     if (auto it = meta.find("trainer.r1_every"); it != meta.end())
         config.r1_every = models::meta::require_int(meta, "trainer.r1_every", path, 1, 1 << 20);
+    if (meta.count("trainer.shards")) config.shards = models::meta::require_int(meta, "trainer.shards", path, 1, 64);
     config.real_label = std::stof(meta.at("trainer.real_label"));
     auto ema_decay = meta.find("trainer.ema_decay");  // absent in checkpoints from before EMA
     if (ema_decay != meta.end()) config.ema_decay = std::stof(ema_decay->second);

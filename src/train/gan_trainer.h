@@ -62,6 +62,25 @@ struct GanTrainConfig {
     // images of digit c, self-normalised to mean 1 over each batch. It reweights the data mix
     // the generator is pushed towards; empty = off (every image counts once).
     std::vector<float> class_weights;
+    // The discriminator's passes over a batch run as this many equal shards (B/S images each),
+    // each on its own replica of the discriminator, their gradients and feature sums added in
+    // shard order: with nn::set_num_threads(N) up to N shards run at once, and the result is
+    // bit-for-bit the same for every thread count. Minibatch std is computed per shard. The
+    // batch must split into S shards of at least 2 discriminator inputs. 1 = the whole batch.
+    int shards = 1;
+};
+
+// One shard of the discriminator's passes: a replica of the discriminator (its layers' weights
+// copied from the trained one before each use, its gradients added back) and the shard's rows.
+struct GanShard {
+    models::Gan replica;
+    models::DiscriminatorActs acts;
+    models::R1Scratch r1_scratch;
+    nn::Matrix real, fake, real_weights, targets, dlogits, dx;  // the shard's rows
+    std::vector<int> labels;
+    Eigen::RowVectorXf real_sum2, real_sum1, fake_sum2, fake_sum1;  // feature-matching sums
+    double d_real = 0, d_fake = 0;  // sums of sigmoid(logit) over the shard
+    float d_loss = 0, g_loss = 0, r1 = 0;
 };
 
 struct GanTrainer {
@@ -74,10 +93,9 @@ struct GanTrainer {
     std::vector<nn::Matrix> ema;
     // per-step buffers
     models::GeneratorActs g_acts;
-    models::DiscriminatorActs d_acts;
-    nn::Matrix real, z, targets, dlogits, dfake, dh_fm, drelu1_fm;
+    nn::Matrix real, z, dfake, dh_fm, drelu1_fm;
     nn::Matrix real_weights;  // [B, 1] class weights of the real batch (only with class_weights)
-    models::R1Scratch r1_scratch;
+    std::vector<GanShard> shards;
     std::vector<int> labels;
     // Latent matching: the frozen encoder, its target mean [1, Z], and per-step buffers.
     models::Vae latent_encoder;
