@@ -22,8 +22,9 @@ if(NOT EMSCRIPTEN)
   find_package(nlohmann_json 3 REQUIRED)
   find_package(doctest REQUIRED)
   target_link_libraries(genlab_dep_eigen INTERFACE Eigen3::Eigen)
-  # Eigen's GEMMs run on OpenMP threads when a program asks for them (nn/threads.h: every
-  # program starts with 1; `genlab train gan --threads N`). Native only: wasm stays single-threaded.
+  # OpenMP for nn::parallel_for (nn/threads.h: every program starts with 1 thread; `genlab train
+  # gan --threads N`). Linked with Eigen so every target that can use it has it. Native only:
+  # the wasm build stays single-threaded.
   find_package(OpenMP REQUIRED COMPONENTS CXX)
   target_link_libraries(genlab_dep_eigen INTERFACE OpenMP::OpenMP_CXX)
   target_link_libraries(genlab_dep_json INTERFACE nlohmann_json::nlohmann_json)
