@@ -1,6 +1,7 @@
 // `genlab train|sample|eval gan|cgan` and `genlab eval mnist` (the real-data floor).
 #include "cli/cli.h"
 #include "cli/digits_cli_util.h"
+#include "cli/raw_f32.h"
 #include "io/image_write.h"
 #include "io/safetensors.h"
 #include "models/classifier.h"
@@ -292,13 +293,12 @@ void load_generator_weights(models::Gan& gan, const cli::Args& args) {
 }
 
 int sample_gan(const cli::Args& args) {
-    args.allow_only({"n", "seed", "label", "weights", "out", "cols"});
-    const int n = static_cast<int>(args.get_int("n", 64, 1, cli::kMaxImages));
+    args.allow_only({"n", "seed", "label", "weights", "out", "cols", "z"});
+    int n = static_cast<int>(args.get_int("n", 64, 1, cli::kMaxImages));
     const uint64_t seed = static_cast<uint64_t>(args.get_int("seed", 1));
     const int label = static_cast<int>(args.get_int("label", -1, -1, 9));
-    const int cols = static_cast<int>(args.get_int("cols", std::min(n, 10), 1, cli::kMaxImages));
     const std::string out = args.get("out", "");
-    if (out.empty()) throw std::invalid_argument("--out FILE.png|FILE.pgm|FILE.bin is required");
+    if (out.empty()) throw std::invalid_argument("--out FILE.png|FILE.pgm|FILE.bin|FILE.f32 is required");
     models::Gan gan;
     load_generator_weights(gan, args);
     if (args.has("label") && gan.config.classes == 0)
@@ -306,14 +306,25 @@ int sample_gan(const cli::Args& args) {
     if (label < -1 || label >= std::max(gan.config.classes, 1) || (args.has("label") && label < 0))
         throw std::invalid_argument("--label must be a digit 0..9, got " + args.get("label", ""));
     nn::Matrix z, images;
-    models::gan_sample_latent(z, n, gan.config.latent, seed);
+    if (args.has("z")) {  // explicit latents, raw float32 [N, latent], instead of the seed
+        z = cli::read_raw_f32(args.get("z", ""), gan.config.latent, "--z", cli::kMaxImages);
+        if (args.has("n") && n != z.rows())
+            throw std::invalid_argument("--n " + std::to_string(n) + " but --z holds " +
+                                        std::to_string(z.rows()) + " latents (leave --n out)");
+        n = static_cast<int>(z.rows());
+    } else {
+        models::gan_sample_latent(z, n, gan.config.latent, seed);
+    }
+    const int cols = static_cast<int>(args.get_int("cols", std::min(n, 10), 1, cli::kMaxImages));
     models::gan_generate(images, z, sample_labels(gan, n, label), gan);
     std::vector<uint8_t> bytes = io::floats_to_u8(images);
     auto ends_with = [&](const char* ext) {
         const std::string e(ext);
         return out.size() >= e.size() && out.compare(out.size() - e.size(), e.size(), e) == 0;
     };
-    if (ends_with(".bin")) {
+    if (cli::is_raw_f32_path(out)) {  // float32 [N, 784] in [0, 1], unrounded
+        cli::write_raw_f32(out, images);
+    } else if (ends_with(".bin")) {
         io::write_raw_bin(out, bytes);
     } else if (ends_with(".png") || ends_with(".pgm")) {
         io::GrayImage grid = io::make_grid(bytes, n, 28, 28, cols, 2, 0);
@@ -322,9 +333,10 @@ int sample_gan(const cli::Args& args) {
         else
             io::write_pgm(out, grid);
     } else {
-        throw std::invalid_argument("--out must end in .png, .pgm or .bin, got " + out);
+        throw std::invalid_argument("--out must end in .png, .pgm, .bin or .f32, got " + out);
     }
-    std::printf("wrote %d samples (seed %llu%s) to %s\n", n, static_cast<unsigned long long>(seed),
+    const std::string from = args.has("z") ? "z from " + args.get("z", "") : "seed " + std::to_string(seed);
+    std::printf("wrote %d samples (%s%s) to %s\n", n, from.c_str(),
                 label >= 0 ? (", label " + std::to_string(label)).c_str() : "", out.c_str());
     return 0;
 }
@@ -375,7 +387,7 @@ int eval_mnist(const cli::Args& args) {
 
 const bool r1 = cli::register_command("train", "gan", "train the DCGAN on MNIST", train_gan);
 const bool r2 = cli::register_command("train", "cgan", "train the class-conditional DCGAN", train_gan);
-const bool r3 = cli::register_command("sample", "gan", "digits from the GAN (--n --seed --out .png|.pgm|.bin)", sample_gan);
+const bool r3 = cli::register_command("sample", "gan", "digits from the GAN (--n --seed | --z FILE, --out .png|.pgm|.bin|.f32)", sample_gan);
 const bool r4 = cli::register_command("sample", "cgan", "digits from the cGAN (--label D for one digit)", sample_gan);
 const bool r5 = cli::register_command("eval", "gan", "classifier-FID, confidence, class histogram, precision/recall, beside the MNIST floor", eval_gan);
 const bool r6 = cli::register_command("eval", "cgan", "as eval gan, plus label accuracy", eval_gan);

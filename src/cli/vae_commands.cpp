@@ -1,5 +1,6 @@
 // genlab train vae|vae2, sample vae, eval vae.
 #include "cli/cli.h"
+#include "cli/raw_f32.h"
 #include "io/idx.h"
 #include "io/image_write.h"
 #include "io/safetensors.h"
@@ -28,8 +29,12 @@ bool ends_with(const std::string& s, const std::string& suffix) {
     return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
 
-// Writes images [N,784] as a grid PNG/PGM, or raw bytes for .bin.
+// Writes images [N,784] as a grid PNG/PGM, raw bytes for .bin, raw float32 for .f32.
 void write_images(const std::string& path, const nn::Matrix& images, int grid_cols) {
+    if (cli::is_raw_f32_path(path)) {
+        cli::write_raw_f32(path, images);
+        return;
+    }
     std::vector<uint8_t> bytes = io::floats_to_u8(images);
     if (ends_with(path, ".bin")) {
         io::write_raw_bin(path, bytes);
@@ -41,7 +46,7 @@ void write_images(const std::string& path, const nn::Matrix& images, int grid_co
     } else if (ends_with(path, ".pgm")) {
         io::write_pgm(path, grid);
     } else {
-        throw std::invalid_argument("--out " + path + ": expected a .png, .pgm or .bin file name");
+        throw std::invalid_argument("--out " + path + ": expected a .png, .pgm, .bin or .f32 file name");
     }
 }
 
@@ -157,7 +162,7 @@ models::Vae load_vae_file(const std::string& path) {
 }
 
 int sample_vae(const cli::Args& args) {
-    args.allow_only({"n", "seed", "weights", "out", "mode", "cols", "range"});
+    args.allow_only({"n", "seed", "weights", "out", "mode", "cols", "range", "z"});
     const std::string weights = args.get("weights", "weights/vae16.safetensors");
     models::Vae vae = load_vae_file(weights);
     const std::string mode = args.get("mode", "samples");
@@ -165,10 +170,20 @@ int sample_vae(const cli::Args& args) {
     const uint64_t seed = static_cast<uint64_t>(args.get_int("seed", 0));
     nn::Matrix images;
     int cols = static_cast<int>(args.get_int("cols", 0, 0, cli::kMaxImages));
+    if (args.has("z") && mode != "samples")
+        throw std::invalid_argument("--z decodes the given latents; it goes with --mode samples");
     if (mode == "samples") {
-        const int n = static_cast<int>(args.get_int("n", 64, 1, cli::kMaxImages));
+        int n = static_cast<int>(args.get_int("n", 64, 1, cli::kMaxImages));
         nn::Matrix z;
-        models::vae_sample_latent(z, n, vae.config.latent, seed);
+        if (args.has("z")) {  // explicit latents, raw float32 [N, latent], instead of the seed
+            z = cli::read_raw_f32(args.get("z", ""), vae.config.latent, "--z", cli::kMaxImages);
+            if (args.has("n") && n != z.rows())
+                throw std::invalid_argument("--n " + std::to_string(n) + " but --z holds " +
+                                            std::to_string(z.rows()) + " latents (leave --n out)");
+            n = static_cast<int>(z.rows());
+        } else {
+            models::vae_sample_latent(z, n, vae.config.latent, seed);
+        }
         models::vae_decode(images, z, vae);
         if (cols <= 0) cols = std::max(1, static_cast<int>(std::ceil(std::sqrt(double(n)))));
     } else if (mode == "reconstructions") {
@@ -277,7 +292,7 @@ const bool registered_train = cli::register_command(
 const bool registered_train2 = cli::register_command(
     "train", "vae2", "train the 2-D-latent MNIST VAE (for the latent map)", train_vae2);
 const bool registered_sample = cli::register_command(
-    "sample", "vae", "decode prior samples, reconstructions or a latent map to PNG/PGM/.bin",
+    "sample", "vae", "decode prior samples (--seed or --z FILE), reconstructions or a latent map to PNG/PGM/.bin/.f32",
     sample_vae);
 const bool registered_eval = cli::register_command(
     "eval", "vae", "test-set negative ELBO (nats) and sample quality (classifier-FID) of a VAE", eval_vae);
