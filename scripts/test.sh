@@ -3,6 +3,7 @@
 #   native   doctest unit tests, g++ Release           build/native/genlab_tests
 #   wasm     the same tests compiled with emcc, node    build/wasm/genlab_tests.js
 #   cli      the native genlab command line, node       tests/cli/*.test.mjs (node --test)
+#   torch    the PyTorch twins and DDP training, pytest   python/tests (Debian's python3-torch)
 #   e2e      Playwright + headless Chromium on build/site  tests/e2e/*.test.mjs (node --test)
 #   asan     the unit tests with ASan + UBSan           build/asan (GENLAB_SKIP_ASAN=1 skips)
 # Every suite runs even if an earlier one fails; any failure makes the exit status non-zero.
@@ -18,7 +19,9 @@ mkdir -p "$logs"
 results=()
 tests_passed=0 tests_failed=0 failed_suites=0 suite_passed=0 suite_failed=0
 
-# Reads the closing counts of a doctest or node --test log into suite_passed/suite_failed and
+# pytest's last line: "3 passed, 1 failed in 12.3s" (with -q; "=== ... ===" without).
+pytest_summary='^(=+ )?[0-9]+ (passed|failed|errors?)(, [0-9]+ [a-z]+)* in [0-9.]+s( \([0-9:]+\))?( =+)?$'
+# Reads the closing counts of a doctest, pytest or node --test log into suite_passed/suite_failed and
 # adds them to the totals.
 count_tests() {
     local log="$1" text p f
@@ -26,6 +29,12 @@ count_tests() {
     if grep -q '^\[doctest\] test cases:' <<<"$text"; then
         p=$(sed -n 's/^\[doctest\] test cases: *[0-9]* *| *\([0-9]*\) passed.*/\1/p' <<<"$text" | tail -1)
         f=$(sed -n 's/^\[doctest\] test cases:.*| *\([0-9]*\) failed.*/\1/p' <<<"$text" | tail -1)
+    elif grep -qE "$pytest_summary" <<<"$text"; then
+        local line n
+        line=$(grep -E "$pytest_summary" <<<"$text" | tail -1)
+        p=$(grep -oE '[0-9]+ passed' <<<"$line" | grep -oE '[0-9]+')
+        f=0
+        for n in $(grep -oE '[0-9]+ (failed|errors?)' <<<"$line" | grep -oE '^[0-9]+'); do f=$((f + n)); done
     else
         p=$(sed -n 's/^\(# \|ℹ \)pass \([0-9]*\)$/\2/p' <<<"$text" | tail -1)
         f=$(sed -n 's/^\(# \|ℹ \)fail \([0-9]*\)$/\2/p' <<<"$text" | tail -1)
@@ -56,6 +65,15 @@ run_suite native build/native/genlab_tests
 # --no-colors: under node doctest takes the pipe for a terminal.
 run_suite wasm node --no-experimental-fetch build/wasm/genlab_tests.js --no-colors
 run_suite cli node --test --test-reporter=spec tests/cli/
+# Debian's interpreter, where apt puts python3-torch (a python3 earlier on PATH may lack it).
+torch_suite() {
+    local python=${GENLAB_PYTHON:-/usr/bin/python3}
+    "$python" -c 'import torch, numpy, pytest' || {
+        echo "torch: $python cannot import torch, numpy and pytest; scripts/setup.sh installs" \
+             "python3-torch python3-numpy python3-pytest (scripts/apt-packages.txt)"; return 1; }
+    PYTHONDONTWRITEBYTECODE=1 "$python" -m pytest python/tests -q -p no:cacheprovider
+}
+run_suite torch torch_suite
 run_suite e2e node --test --test-reporter=spec tests/e2e/
 
 if [ "${GENLAB_SKIP_ASAN:-0}" != 1 ]; then
