@@ -50,7 +50,8 @@ class Dist:
         cuda = torch.cuda.is_available() if device_choice == "auto" else device_choice == "cuda"
         if cuda and not torch.cuda.is_available():
             raise SystemExit("train.py: --device cuda but torch sees no GPU")
-        self.device = torch.device(f"cuda:{self.local_rank}" if cuda else "cpu")
+        # One GPU per process: cuda:LOCAL_RANK, or the only one a job runner left visible.
+        self.device = torch.device(f"cuda:{self.local_rank % torch.cuda.device_count()}" if cuda else "cpu")
         if cuda:
             torch.cuda.set_device(self.device)
         if self.world > 1:
@@ -218,7 +219,6 @@ class VaeTask(DigitTask):
     default_epochs = {"vae": 20}
 
     def __init__(self, args, d, model):
-        args.batch = args.batch or 128
         super().__init__(args, d)
         self.model = model if model is not None else Vae(
             args.latent or 16, args.hidden or 192, args.layers or 2).to(d.device)
@@ -366,7 +366,7 @@ def parse_args(argv):
     common.add_argument("--init", help="start from this GenLab weights file or checkpoint")
     common.add_argument("--steps", type=int, help="optimiser steps (default: --epochs)")
     common.add_argument("--epochs", type=float, help="passes over the data (default as genlab train)")
-    common.add_argument("--batch", type=int, help="samples per step per process")
+    common.add_argument("--batch", type=int, help="samples per step per process (default as genlab train)")
     common.add_argument("--lr", type=float, help="Adam learning rate (default as genlab train)")
     common.add_argument("--seed", type=int, default=1)
     common.add_argument("--f32", action="store_true", help="write F32 (default F16, as shipped)")
@@ -387,14 +387,12 @@ def parse_args(argv):
         p.add_argument("--pack", type=int, help="PacGAN: samples per discriminator input (gan only)")
         p.add_argument("--ema", type=float, default=0.999, help="EMA decay of the generator (0 = off)")
         p.add_argument("--real-label", type=float, default=0.9)
-        p.set_defaults(batch=64)
     p = sub.add_parser("vae", parents=[common, digits], help="the MLP VAE")
     for flag in ("--latent", "--hidden", "--layers"):
         p.add_argument(flag, type=int)
     p = sub.add_parser("classifier", parents=[common, digits], help="the digit classifier")
     for flag in ("--channels1", "--channels2", "--hidden"):
         p.add_argument(flag, type=int)
-    p.set_defaults(batch=64)
     p = sub.add_parser("rnn", parents=[common], help="the char-RNN (LSTM or GRU)")
     p.add_argument("--text", help="training text (UTF-8, .gz ok)")
     p.add_argument("--cell", choices=("lstm", "gru"))
@@ -403,8 +401,10 @@ def parse_args(argv):
     p.add_argument("--seq", type=int, default=64, help="truncated-BPTT length T")
     p.add_argument("--clip", type=float, default=5.0, help="gradient-norm clip")
     p.add_argument("--dropout", type=float, default=0.0)
-    p.set_defaults(batch=32)
     args = parser.parse_args(argv)
+    # Not set_defaults: the subcommands share the parent's --batch action, so the last one wins.
+    if args.batch is None:
+        args.batch = {"gan": 64, "cgan": 64, "vae": 128, "classifier": 64, "rnn": 32}[args.model]
     for key in ("steps", "batch", "save_every", "log_every", "limit"):
         value = getattr(args, key, None)
         if value is not None and value < (0 if key in ("save_every", "limit") else 1):
