@@ -22,7 +22,6 @@ import os
 import sys
 import time
 
-import numpy as np
 import torch
 import torch.distributed as dist
 import torch.nn.functional as F
@@ -125,14 +124,24 @@ def cosine_lr(lr, step, total, floor=0.05):
 # --- models -------------------------------------------------------------------------------------
 
 class DigitTask:
-    """Shared by the MNIST models: the training images on the device and their shards."""
+    """Shared by the MNIST models: the training images on the device and their shards; with
+    `lr`, the model wrapped for DDP (self.net) and its Adam optimiser."""
 
-    def __init__(self, args, d):
+    def __init__(self, args, d, model, lr=None):
         images, labels = load_mnist("train", args.mnist_dir, args.limit)
         self.images = torch.from_numpy(images).to(d.device)
         self.labels = torch.from_numpy(labels).to(d.device)
         self.shards = Shards(len(images), args.batch, d, args.seed)
-        self.d, self.args = d, args
+        self.d, self.args, self.model = d, args, model.to(d.device)
+        if lr is not None:
+            self.lr = lr
+            self.net = d.wrap(self.model)
+            self.opt = torch.optim.Adam(self.model.parameters(), lr)
+
+    def update(self, loss):
+        self.opt.zero_grad()
+        loss.backward()
+        self.opt.step()
 
     def batch(self, step):
         idx, epoch = self.shards.indices(step)
@@ -145,10 +154,9 @@ class GanTask(DigitTask):
     default_epochs = {"gan": 10, "cgan": 5}
 
     def __init__(self, args, d, model):
-        super().__init__(args, d)
-        self.model = model if model is not None else Gan(
+        super().__init__(args, d, model if model is not None else Gan(
             args.latent or 64, 10 if args.model == "cgan" else 0, args.channels or 64,
-            args.d_channels or 16, args.pack or 1).to(d.device)
+            args.d_channels or 16, args.pack or 1))
         if args.batch % self.model.config["d_pack"]:
             raise SystemExit(f"train.py: --batch {args.batch} is not a multiple of d_pack "
                              f"{self.model.config['d_pack']}")
@@ -219,21 +227,15 @@ class VaeTask(DigitTask):
     default_epochs = {"vae": 20}
 
     def __init__(self, args, d, model):
-        super().__init__(args, d)
-        self.model = model if model is not None else Vae(
-            args.latent or 16, args.hidden or 192, args.layers or 2).to(d.device)
-        self.net = d.wrap(self.model)
-        self.lr = args.lr or 1e-3
-        self.opt = torch.optim.Adam(self.model.parameters(), self.lr)
+        super().__init__(args, d, model if model is not None else Vae(
+            args.latent or 16, args.hidden or 192, args.layers or 2), lr=args.lr or 1e-3)
 
     def step(self, step):
         x, _, epoch = self.batch(step)
         for group in self.opt.param_groups:
             group["lr"] = cosine_lr(self.lr, step, self.total)
         loss, recon, kl = self.net(x, torch.randn(x.shape[0], self.model.config["latent"], device=x.device))
-        self.opt.zero_grad()
-        loss.backward()
-        self.opt.step()
+        self.update(loss)
         return {"-elbo": loss.item(), "kl": kl.item(), "epoch": epoch}
 
     def finish(self, round_weights):
@@ -256,11 +258,8 @@ class ClassifierTask(DigitTask):
     default_epochs = {"classifier": 8}
 
     def __init__(self, args, d, model):
-        super().__init__(args, d)
-        self.model = model if model is not None else Classifier(
-            args.channels1 or 16, args.channels2 or 32, args.hidden or 128).to(d.device)
-        self.net = d.wrap(self.model)
-        self.opt = torch.optim.Adam(self.model.parameters(), args.lr or 1e-3)
+        super().__init__(args, d, model if model is not None else Classifier(
+            args.channels1 or 16, args.channels2 or 32, args.hidden or 128), lr=args.lr or 1e-3)
 
     @staticmethod
     def shift(x, max_shift=2):
@@ -276,9 +275,7 @@ class ClassifierTask(DigitTask):
         x, y, epoch = self.batch(step)
         logits = self.net(self.shift(x))
         loss = F.cross_entropy(logits, y)
-        self.opt.zero_grad()
-        loss.backward()
-        self.opt.step()
+        self.update(loss)
         return {"loss": loss.item(), "acc": (logits.argmax(1) == y).float().mean().item(), "epoch": epoch}
 
     def finish(self, round_weights):

@@ -306,15 +306,10 @@ int sample_gan(const cli::Args& args) {
     if (label < -1 || label >= std::max(gan.config.classes, 1) || (args.has("label") && label < 0))
         throw std::invalid_argument("--label must be a digit 0..9, got " + args.get("label", ""));
     nn::Matrix z, images;
-    if (args.has("z")) {  // explicit latents, raw float32 [N, latent], instead of the seed
-        z = cli::read_raw_f32(args.get("z", ""), gan.config.latent, "--z", cli::kMaxImages);
-        if (args.has("n") && n != z.rows())
-            throw std::invalid_argument("--n " + std::to_string(n) + " but --z holds " +
-                                        std::to_string(z.rows()) + " latents (leave --n out)");
-        n = static_cast<int>(z.rows());
-    } else {
+    if (args.has("z"))  // explicit latents, raw float32 [N, latent], instead of the seed
+        z = cli::read_z_option(args, gan.config.latent, n);
+    else
         models::gan_sample_latent(z, n, gan.config.latent, seed);
-    }
     const int cols = static_cast<int>(args.get_int("cols", std::min(n, 10), 1, cli::kMaxImages));
     models::gan_generate(images, z, sample_labels(gan, n, label), gan);
     std::vector<uint8_t> bytes = io::floats_to_u8(images);

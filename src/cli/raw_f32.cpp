@@ -45,6 +45,15 @@ void write_raw_f32(const std::string& path, const nn::Matrix& m) {
     io::write_file_bytes(path, bytes);
 }
 
+nn::Matrix read_z_option(const Args& args, int latent, int& n) {
+    nn::Matrix z = read_raw_f32(args.get("z", ""), latent, "--z", kMaxImages);
+    if (args.has("n") && n != z.rows())
+        throw std::invalid_argument("--n " + std::to_string(n) + " but --z holds " +
+                                    std::to_string(z.rows()) + " latents (leave --n out)");
+    n = static_cast<int>(z.rows());
+    return z;
+}
+
 bool is_raw_f32_path(const std::string& path) {
     return path.size() >= 4 && path.compare(path.size() - 4, 4, ".f32") == 0;
 }

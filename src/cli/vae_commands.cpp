@@ -175,15 +175,10 @@ int sample_vae(const cli::Args& args) {
     if (mode == "samples") {
         int n = static_cast<int>(args.get_int("n", 64, 1, cli::kMaxImages));
         nn::Matrix z;
-        if (args.has("z")) {  // explicit latents, raw float32 [N, latent], instead of the seed
-            z = cli::read_raw_f32(args.get("z", ""), vae.config.latent, "--z", cli::kMaxImages);
-            if (args.has("n") && n != z.rows())
-                throw std::invalid_argument("--n " + std::to_string(n) + " but --z holds " +
-                                            std::to_string(z.rows()) + " latents (leave --n out)");
-            n = static_cast<int>(z.rows());
-        } else {
+        if (args.has("z"))  // explicit latents, raw float32 [N, latent], instead of the seed
+            z = cli::read_z_option(args, vae.config.latent, n);
+        else
             models::vae_sample_latent(z, n, vae.config.latent, seed);
-        }
         models::vae_decode(images, z, vae);
         if (cols <= 0) cols = std::max(1, static_cast<int>(std::ceil(std::sqrt(double(n)))));
     } else if (mode == "reconstructions") {
