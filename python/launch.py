@@ -18,6 +18,15 @@ import sys
 import time
 
 
+def _die_with_parent():
+    """Linux: the rank gets SIGTERM if the launcher itself is killed (no orphaned ranks)."""
+    try:
+        import ctypes
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
 def free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -40,7 +49,9 @@ def main(argv=None):
                    WORLD_SIZE=str(args.nproc_per_node), LOCAL_WORLD_SIZE=str(args.nproc_per_node),
                    MASTER_ADDR="127.0.0.1", MASTER_PORT=str(port))
         env.setdefault("OMP_NUM_THREADS", "1")
-        procs.append(subprocess.Popen([sys.executable, args.script, *args.script_args], env=env))
+        procs.append(subprocess.Popen([sys.executable, args.script, *args.script_args], env=env,
+                                      preexec_fn=_die_with_parent))
+    signal.signal(signal.SIGUSR1, signal.SIG_IGN)  # meant for the ranks (train.py prints its stack)
     status = 0
     try:
         while procs and status == 0:

@@ -17,8 +17,10 @@ and rnn; +-2 pixel shifts for the classifier; truncated BPTT over parallel strea
 """
 import argparse
 import datetime
+import faulthandler
 import math
 import os
+import signal
 import sys
 import time
 
@@ -93,8 +95,15 @@ class Dist:
             print(f"parameters identical on all {self.world} processes", file=sys.stderr, flush=True)
 
     def close(self):
+        """The end of a run. With several processes this ends the process: after a barrier (so
+        nobody leaves before rank 0 has written the file) it exits at once, because tearing down
+        gloo process groups at exit now and then hangs in PyTorch 1.13 (seen here 2 runs in ~40;
+        pytorch/pytorch#75097), with or without destroy_process_group()."""
         if self.world > 1:
-            dist.destroy_process_group()
+            dist.barrier()
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os._exit(0)
 
 
 class Shards:
@@ -412,6 +421,7 @@ def parse_args(argv):
 def main(argv=None):
     argv = sys.argv[1:] if argv is None else argv
     args = parse_args(argv)
+    faulthandler.register(signal.SIGUSR1)  # kill -USR1 PID prints where a process is
     d = Dist(args.device)
     task_class = TASKS[args.model]
     if d.world > 1 and d.device.type == "cpu" and "OMP_NUM_THREADS" not in os.environ:

@@ -2,8 +2,10 @@
 and a 2-process launcher. Run from the repository root: python3 -m pytest python/tests"""
 import json
 import os
+import signal
 import subprocess
 import sys
+import time
 
 import numpy as np
 import pytest
@@ -29,7 +31,17 @@ def train(nproc, *args, check=True):
     """python/train.py in `nproc` processes through python/launch.py (gloo, CPU)."""
     cmd = [sys.executable, os.path.join(PYTHON_DIR, "launch.py"), "--nproc_per_node", str(nproc),
            os.path.join(PYTHON_DIR, "train.py"), *map(str, args), "--device", "cpu"]
-    result = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, timeout=600)
+    proc = subprocess.Popen(cmd, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            start_new_session=True)
+    try:
+        stdout, stderr = proc.communicate(timeout=300)
+    except subprocess.TimeoutExpired:  # a hang: every rank prints its stack, then all of them go
+        os.killpg(proc.pid, signal.SIGUSR1)
+        time.sleep(2)
+        os.killpg(proc.pid, signal.SIGKILL)
+        stdout, stderr = proc.communicate()
+        pytest.fail(f"{' '.join(cmd)} hung for 300 s:\n{stdout}\n{stderr}")
+    result = subprocess.CompletedProcess(cmd, proc.returncode, stdout, stderr)
     if check:
         assert result.returncode == 0, f"{' '.join(cmd)} failed:\n{result.stdout}\n{result.stderr}"
     return result
