@@ -411,6 +411,8 @@ def parse_args(argv):
     # Not set_defaults: the subcommands share the parent's --batch action, so the last one wins.
     if args.batch is None:
         args.batch = {"gan": 64, "cgan": 64, "vae": 128, "classifier": 64, "rnn": 32}[args.model]
+    if args.model in ("gan", "cgan") and not (0 <= args.ema < 1 and 0 < args.real_label <= 1):
+        parser.error(f"--ema must be in [0, 1) and --real-label in (0, 1], got {args.ema} and {args.real_label}")
     for key in ("steps", "batch", "save_every", "log_every", "limit"):
         value = getattr(args, key, None)
         if value is not None and value < (0 if key in ("save_every", "limit") else 1):
@@ -488,4 +490,8 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    try:
+        sys.exit(main())
+    except (ValueError, OSError) as e:  # bad options, files or data: a message, not a traceback
+        print(f"train.py: {e}", file=sys.stderr)
+        sys.exit(1)

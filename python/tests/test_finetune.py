@@ -62,3 +62,10 @@ def test_init_of_another_model_is_refused(tmp):
     result = train(1, "vae", "--init", os.path.join(REPO, "weights", "vae16.safetensors"), "--latent", 4,
                    "--out", tmp / "x.safetensors", check=False)
     assert result.returncode != 0 and "the architecture comes from --init" in result.stderr
+
+
+def test_bad_options_fail_with_a_message(tmp):
+    for flags, message in ((["gan", "--channels", "7"], "channels must be even"),
+                           (["rnn", "--text", str(tmp / "missing.txt")], "No such file")):
+        result = train(1, *flags, "--out", tmp / "x.safetensors", check=False)
+        assert result.returncode == 1 and message in result.stderr and "Traceback" not in result.stderr, result.stderr

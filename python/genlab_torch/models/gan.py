@@ -72,9 +72,11 @@ class Discriminator(nn.Module):
 class Gan(GenLabModule):
     def __init__(self, latent=64, classes=0, channels=64, d_channels=16, d_pack=1):
         super().__init__()
-        if classes not in (0, 10) or channels < 2 or channels % 2 or (d_pack > 1 and classes):
-            raise ValueError(f"gan: classes {classes} (0 or 10), channels {channels} (even), "
-                             f"d_pack {d_pack} (> 1 only for the unconditional GAN)")
+        for bad, what in ((classes not in (0, 10), f"classes must be 0 (GAN) or 10 (cGAN), got {classes}"),
+                          (channels < 2 or channels % 2, f"channels must be even and >= 2, got {channels}"),
+                          (d_pack > 1 and classes, "d_pack > 1 (PacGAN) is for the unconditional GAN only")):
+            if bad:
+                raise ValueError("gan: " + what)  # GenLab's gan_init checks
         self.config = dict(latent=latent, classes=classes, channels=channels,
                            d_channels=d_channels, d_pack=d_pack)
         self.generator = Generator(latent, classes, channels)
