@@ -86,7 +86,7 @@ const badValues = [
   [['sample', 'gan', '--n', '1e3'], /--n expects an integer, got '1e3'/],
   [['sample', 'cgan', '--label', '10'], /--label must be in -1\.\.9, got 10/],
   [['sample', 'gan', '--label', '3'], /--label needs a class-conditional model/],
-  [['sample', 'gan', '--out', 'x.jpg'], /--out must end in \.png, \.pgm or \.bin/],
+  [['sample', 'gan', '--out', 'x.jpg'], /--out must end in \.png, \.pgm, \.bin or \.f32/],
   [['sample', 'rnn', '--length', '-5'], /--length must be in 0\.\.10000000, got -5/],
   [['sample', 'rnn', '--length', '100000000000'], /--length must be in 0\.\./],
   [['sample', 'rnn', '--temperature', '-1'], /--temperature must be in \[0, 100\], got -1/],
