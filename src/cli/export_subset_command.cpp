@@ -1,6 +1,6 @@
 // Data files for in-browser training, made at build time (scripts/setup.sh):
 //   genlab export-subset --split train|test --count N --out FILE   MNIST subset (mnist-subset.bin)
-//   genlab export-corpus --bytes N --out FILE                       cleaned corpus excerpt (text)
+//   genlab export-corpus --bytes N --out FILE                       prose excerpt of the corpus (text)
 // The browser fetches them on demand (src/app/panel_train.cpp).
 #include "cli/cli.h"
 #include "io/file_bytes.h"
@@ -8,6 +8,7 @@
 #include "io/text_corpus.h"
 
 #include <algorithm>
+#include <cctype>
 #include <cstdio>
 #include <fstream>
 #include <stdexcept>
@@ -34,6 +35,34 @@ int export_subset(const cli::Args& args) {
     return 0;
 }
 
+// The prose of the glossary entries, for a char-RNN a learner trains for a minute: paragraphs
+// of running text only. Dropped: entry headings (":name: pronunciation, n."), indented
+// paragraphs (code, ASCII art, tables, quoted mail) and paragraphs under 85% letters and
+// spaces; the {cross-reference} braces are removed. Paragraphs stay separated by blank lines.
+std::string prose_paragraphs(const std::string& text) {
+    std::string out;
+    size_t at = 0;
+    while (at < text.size()) {
+        size_t end = text.find("\n\n", at);
+        if (end == std::string::npos) end = text.size();
+        std::string para = text.substr(at, end - at);
+        at = end + 2;
+        while (!para.empty() && para.front() == '\n') para.erase(para.begin());
+        while (!para.empty() && para.back() == '\n') para.pop_back();
+        if (para.empty() || para.front() == ':' || para.front() == ' ' ||
+            para.find("\n ") != std::string::npos)
+            continue;
+        size_t letters = 0;
+        for (char c : para) letters += (std::isalpha(static_cast<unsigned char>(c)) || c == ' ') ? 1 : 0;
+        if (letters < para.size() * 85 / 100) continue;
+        para.erase(std::remove_if(para.begin(), para.end(), [](char c) { return c == '{' || c == '}'; }),
+                   para.end());
+        out += para;
+        out += "\n\n";
+    }
+    return out;
+}
+
 int export_corpus(const cli::Args& args) {
     args.allow_only({"bytes", "out", "corpus"});
     const int64_t max_bytes = args.get_int("bytes", 200000, 1000, 1'000'000'000);
@@ -42,21 +71,22 @@ int export_corpus(const cli::Args& args) {
     const std::string path = args.has("corpus") ? args.get("corpus", "") : io::find_corpus_path();
     io::TextCorpus corpus = io::load_corpus(path);
     // Start past the front matter (title page, contents): the glossary entries are the text a
-    // char-RNN should learn. Cut at a line start so the excerpt begins and ends cleanly.
+    // char-RNN should learn; keep their prose. Cut at a paragraph end.
     const std::string& text = corpus.text;
     size_t begin = text.find("\n:");
     begin = begin == std::string::npos ? 0 : begin + 1;
-    size_t end = std::min(text.size(), begin + size_t(max_bytes));
-    if (end < text.size()) {
-        size_t line = text.rfind('\n', end);
-        if (line != std::string::npos && line > begin) end = line + 1;
+    const std::string prose = prose_paragraphs(text.substr(begin));
+    size_t end = std::min(prose.size(), size_t(max_bytes));
+    if (end < prose.size()) {
+        const size_t para = prose.rfind("\n\n", end);
+        if (para != std::string::npos && para > 0) end = para + 2;
     }
+    if (end == 0) throw std::invalid_argument(path + ": no prose paragraphs found");
     std::ofstream file(out, std::ios::binary);
     if (!file) throw io::IoError(out + ": cannot open for writing");
-    file.write(text.data() + begin, std::streamsize(end - begin));
+    file.write(prose.data(), std::streamsize(end));
     if (!file) throw io::IoError(out + ": write failed");
-    std::printf("wrote %s: %zu bytes of normalized text from %s\n", out.c_str(), end - begin,
-                path.c_str());
+    std::printf("wrote %s: %zu bytes of prose from %s\n", out.c_str(), end, path.c_str());
     return 0;
 }
 
