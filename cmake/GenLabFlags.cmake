@@ -52,6 +52,13 @@ if(EMSCRIPTEN)
       -sEXPORT_NAME=createGenlabBench -sFILESYSTEM=0
       "-sEXPORTED_FUNCTIONS=['_malloc','_free']"
       "-sEXPORTED_RUNTIME_METHODS=['UTF8ToString','HEAPF32','HEAPU8']")
+  # The training worker's module (src/worker/): a factory createGenlabTrainWorker() for
+  # importScripts in a dedicated worker; no main, no file system, no eval.
+  set(GENLAB_WASM_WORKER_LINK_OPTIONS
+      -sALLOW_MEMORY_GROWTH=1 -sENVIRONMENT=worker -sMODULARIZE=1 -sEXPORT_NAME=createGenlabTrainWorker
+      -sFILESYSTEM=0 -sDYNAMIC_EXECUTION=0 --no-entry
+      "-sEXPORTED_FUNCTIONS=['_malloc','_free']"
+      "-sEXPORTED_RUNTIME_METHODS=['UTF8ToString','stringToUTF8','lengthBytesUTF8','HEAPU8','HEAPF32']")
   # The browser app. The HTML shell (web/index.html) defines `Module` before loading the script.
   # DYNAMIC_EXECUTION=0: no eval / new Function in the JS, so the app runs under a strict
   # Content-Security-Policy without 'unsafe-eval' (embeds in course pages).

@@ -80,14 +80,19 @@ if [ ! -s build/data/mnist-train-subset.bin ]; then
     mkdir -p build/data
     build/native/genlab export-subset --split train --count 6000 --out build/data/mnist-train-subset.bin
 fi
-if [ ! -s build/data/corpus-excerpt.txt ]; then
+# The excerpt's recipe: a new one (export_subset_command.cpp) re-exports over a cached file.
+CORPUS_RECIPE="prose-v1 200000"
+if [ ! -s build/data/corpus-excerpt.txt ] || [ "$(cat build/data/corpus-excerpt.recipe 2>/dev/null)" != "$CORPUS_RECIPE" ]; then
     step "exporting build/data/corpus-excerpt.txt"
     mkdir -p build/data
     build/native/genlab export-corpus --bytes 200000 --out build/data/corpus-excerpt.txt
+    echo "$CORPUS_RECIPE" > build/data/corpus-excerpt.recipe
 fi
 rm -rf build/site.tmp && mkdir -p build/site.tmp/data
 cp -R web/. build/site.tmp/
 cp build/wasm/genlab_app.js build/wasm/genlab_app.wasm build/site.tmp/
+# The training worker's module (web/genlab-train-worker.js loads it).
+cp build/wasm/genlab_train_worker.js build/wasm/genlab_train_worker.wasm build/site.tmp/
 cp build/data/mnist-test-1000.bin build/data/mnist-train-subset.bin build/data/corpus-excerpt.txt \
     build/site.tmp/data/
 [ -d weights ] && cp -R weights build/site.tmp/weights

@@ -1,41 +1,40 @@
 // Panel 6, "Train": trains a tiny VAE or GAN on an MNIST subset, or a char-RNN on pasted text
-// (default: a Jargon File excerpt), live in the page. Training runs in time slices inside the
-// frame loop (tick): optimiser steps while the slice lasts, so the UI keeps its frame rate
-// without workers or COOP/COEP. Trained weights download as safetensors (with the model
-// metadata, so every panel and the CLI accept them) or go straight into the other panels.
+// (default: a Jargon File excerpt), live in the page. The training itself is a train::TrainJob
+// driven by a train::JobRunner (src/train/job*.cpp): in a Web Worker (web/genlab-train.js ->
+// web/genlab-train-worker.js -> src/worker/worker_main.cpp) so the page keeps its frame rate,
+// or, when workers are unavailable, the same runner here in time slices of each frame. This file
+// keeps only the UI and its state: the commands it sends and the snapshots it draws.
+// Trained weights download as safetensors (with the model metadata, so every panel and the CLI
+// accept them) or go straight into the other panels.
 //
-// [SECTION] JS        — browser download (Blob) and upload (<input type=file>), EM_JS
-// [SECTION] Models    — the tiny configs trained here and their lifecycle
-// [SECTION] Data      — MNIST subset and corpus excerpt, fetched from data/ on demand
-// [SECTION] Training  — steps in a time slice, loss history, throughput
-// [SECTION] Previews  — samples, 2-D latent map, text samples, refreshed while training
+// [SECTION] JS        — download (Blob), upload (<input type=file>), the worker client, EM_JS
+// [SECTION] Backend   — worker or page: commands out, snapshots and weights in
+// [SECTION] Data      — MNIST subset and corpus excerpt, fetched from data/ and handed over
 // [SECTION] UI
 // [SECTION] State     — window.genlab state()/set()/query()
 #include "app/app.h"
 #include "app/app_internal.h"
 #include "app/textures.h"
 #include "app/ui_models.h"
-#include "io/idx.h"
-#include "io/image_write.h"
 #include "io/safetensors.h"
 #include "io/text_corpus.h"
 #include "models/char_rnn.h"
 #include "models/gan.h"
 #include "models/vae.h"
-#include "train/char_rnn_trainer.h"
-#include "train/gan_trainer.h"
-#include "train/vae_trainer.h"
+#include "train/job_runner.h"
 
 #include <emscripten/emscripten.h>
+#include <emscripten/heap.h>
 
 #include "imgui.h"
 
+#include <malloc.h>
+
 #include <algorithm>
 #include <array>
-#include <map>
-#include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <map>
 #include <memory>
 #include <stdexcept>
 #include <string>
@@ -93,54 +92,34 @@ EM_JS(void, genlab_train_open_upload_js, (), {
     }
 });
 
-double now_ms() {
-    using namespace std::chrono;
-    return duration<double, std::milli>(steady_clock::now().time_since_epoch()).count();
-}
+// The worker client (web/genlab-train.js); each returns 0 when it is not on the page.
+EM_JS(int, genlab_train_worker_start_js, (), {
+    try { return (window.GenLabTrain && window.GenLabTrain.start()) ? 1 : 0; } catch (e) { return 0; }
+});
+EM_JS(void, genlab_train_worker_stop_js, (), {
+    try { if (window.GenLabTrain) window.GenLabTrain.stop(); } catch (e) {}
+});
+EM_JS(void, genlab_train_worker_command_js, (const char* json), {
+    window.GenLabTrain.command(UTF8ToString(json));
+});
+EM_JS(void, genlab_train_worker_data_js, (const char* what, const uint8_t* bytes, int length), {
+    window.GenLabTrain.data(UTF8ToString(what), HEAPU8.subarray(bytes, bytes + length));
+});
+EM_JS(void, genlab_train_worker_serialise_js, (const char* purpose), {
+    window.GenLabTrain.serialise(UTF8ToString(purpose));
+});
 
-// ---------------------------------------------------------------------------------------------
-// [SECTION] Models
-
-enum class Kind { Vae, Gan, Rnn };
-const char* kind_name(Kind k) { return k == Kind::Vae ? "vae" : k == Kind::Gan ? "gan" : "rnn"; }
+using train::JobKind;
 
 constexpr const char* kMnistTrainFile = "mnist-train-subset.bin";
 constexpr const char* kCorpusFile = "corpus-excerpt.txt";
-constexpr double kSliceMs = 9.0;       // training time per frame (of the ~12 ms tick budget)
-constexpr int kScatterPoints = 300;    // encoded training digits on the 2-D latent map
-constexpr int kScatterPerTick = 20;
-constexpr int kManifold = 8;           // 8x8 decoded grid for the 2-D VAE
+constexpr double kSliceMs = 9.0;            // page fallback: training time per frame
+constexpr double kWorkerStartMs = 30000;    // a worker not ready by then counts as failed
 constexpr size_t kMaxHistory = 200000;
 
-// Tiny configs: a step fits in a few ms of wasm so several run per frame.
-models::VaeConfig browser_vae_config() {
-    models::VaeConfig c;
-    c.latent = 2;
-    c.hidden = 128;
-    c.layers = 1;
-    return c;
-}
-models::GanConfig browser_gan_config() {
-    models::GanConfig c;
-    c.latent = 16;
-    c.classes = 0;
-    c.channels = 16;
-    c.d_channels = 8;
-    return c;
-}
-models::CharRnnConfig browser_rnn_config() {
-    models::CharRnnConfig c;
-    c.cell = "lstm";
-    c.embed = 16;
-    c.hidden = 96;
-    c.layers = 1;
-    return c;
-}
+enum class Backend { None, Starting, Worker, Page };
 
-struct Settings {
-    float lr;
-    int batch;
-};
+double ms_now() { return train::now_ms(); }
 
 class TrainPanel : public app::Panel {
 public:
@@ -155,66 +134,76 @@ public:
     nlohmann::json query(const nlohmann::json& request) override;
 
     void on_upload(std::vector<uint8_t> bytes, const std::string& name);
+    // From the worker client.
+    void on_worker_status(bool ok, const std::string& message);
+    void on_snapshot(const std::string& header, const float* floats, size_t count);
+    void on_weights(const std::string& purpose, const std::string& file, const std::string& label,
+                    const std::string& error, std::vector<uint8_t> bytes);
+    void on_reply(const std::string& reply);
 
 private:
-    // models
-    bool ensure_data();          // data for the current kind loaded and parsed
-    bool ensure_model();         // model + trainer initialised (needs data)
+    // backend
+    void ensure_backend();
+    void fall_back_to_page(const std::string& why);
+    bool backend_ready() const { return backend_ == Backend::Worker || backend_ == Backend::Page; }
+    void send(const nlohmann::json& command);
+    void send_setup();
+    void sync_data();
+    void apply_snapshot(const train::JobSnapshot& s);
+    void request_weights(const char* purpose);
+    void deliver_weights(const std::string& purpose, const std::string& file, const std::string& label,
+                         std::vector<uint8_t> bytes);
+    // actions
     void reset();
-    int run_steps(int max_steps, double deadline_ms);
-    std::vector<uint8_t> serialize_model(std::string& file, std::string& label);
-    void use_in_panel();
-    void download();
-    void refresh_previews(bool force);
-    void update_scatter(int count);
-    float last_loss() const;
+    void set_running(bool running);
+    void download() { request_weights("download"); }
+    void use_in_panel() { request_weights("use"); }
+    float last_loss(size_t series = 0) const;
 
-    Kind kind_ = Kind::Vae;
-    Settings settings_[3] = {{1e-3f, 32}, {5e-4f, 16}, {3e-3f, 8}};
+    JobKind kind_ = JobKind::Vae;
+    train::JobSettings settings_[3] = {train::default_job_settings(JobKind::Vae),
+                                       train::default_job_settings(JobKind::Gan),
+                                       train::default_job_settings(JobKind::Rnn)};
     int rnn_cell_ = 0;           // 0 lstm, 1 gru
-    bool running_ = false;
-    bool wanted_ = false;
-    bool initialised_ = false;
+    bool running_ = false;       // what the learner asked for
+    bool wanted_ = false;        // the panel was shown or driven: fetch data, start the backend
     uint64_t seed_ = 1;
     std::string error_, message_;
 
-    // data
-    io::MnistSplit mnist_;
-    nn::Matrix images_;          // [N, 784] in [0, 1]
-    int mnist_generation_ = -1;
-    std::string corpus_;         // normalized default corpus excerpt
+    // backend
+    Backend backend_ = Backend::None;
+    bool force_page_ = false;    // state {"backend": "page"}: benchmarks of the old path
+    std::string backend_note_;   // why training runs on the page
+    double worker_started_ms_ = 0;
+    train::JobRunner local_;     // the page fallback
+    int setup_id_ = 0;
+    bool setup_dirty_ = true, text_dirty_ = true;
+    int mnist_sent_generation_ = -1;
     int corpus_generation_ = -1;
+    nlohmann::json worker_heap_ = nullptr;
+
+    // data
     std::vector<char> user_text_ = std::vector<char>(65536, '\0');
     bool use_user_text_ = false;
-    std::string rnn_text_;       // the text the char-RNN trains on
+    size_t text_length_ = 0;
 
-    // models and trainers
-    models::Vae vae_;
-    train::VaeTrainer vae_trainer_;
-    models::Gan gan_;
-    train::GanTrainer gan_trainer_;
-    models::CharRnn rnn_;
-    train::CharRnnTrainer rnn_trainer_;
-
-    // history (per step)
-    std::vector<float> loss_, loss2_;  // VAE: loss, kl; GAN: D, G; RNN: bits/char
+    // the mirror of the job (from snapshots)
+    bool ready_ = false;
     int64_t step_ = 0;
+    std::vector<std::string> series_names_;
+    std::vector<std::vector<float>> series_;
+    train::JobPreview preview_;
+    bool preview_dirty_ = false;
+    double steps_per_second_ = 0, ms_per_step_ = 0;
+    int64_t items_per_step_ = 0;
+    std::string describe_, guard_message_;
+    int guard_events_ = 0;
+    int64_t snapshots_ = 0;
 
-    // throughput: steps over the last window of wall time while running
-    double window_start_ms_ = 0;
-    int64_t window_steps_ = 0;
-    double steps_per_second_ = 0;
-    double compute_ms_ = 0;           // time inside the step functions (all time)
-    int64_t compute_steps_ = 0;
+    // UI-thread time spent on training per frame (tick + snapshot handling), smoothed
+    double train_ms_accum_ = 0, train_ms_ = 0, train_ms_max_ = 0;
 
-    // previews
     app::GrayTexture samples_texture_;
-    std::vector<float> samples_pixels_;
-    double last_preview_ms_ = 0;
-    nn::Matrix scatter_mu_;           // [kScatterPoints, 2]
-    int scatter_cursor_ = 0;
-    int scatter_filled_ = 0;
-    std::string rnn_sample_;
 
     // Screen rectangles of the main controls (ImGui units = CSS pixels of the canvas), so e2e
     // tests click the real widgets.
@@ -235,303 +224,254 @@ TrainPanel::TrainPanel() {
 }
 
 // ---------------------------------------------------------------------------------------------
-// [SECTION] Data
+// [SECTION] Backend
 
-bool TrainPanel::ensure_data() {
-    wanted_ = true;
-    if (kind_ != Kind::Rnn) {
-        app::DataSlot& slot = app::request_data(kMnistTrainFile);
-        if (slot.status != app::WeightsStatus::Ready) return false;
-        if (mnist_generation_ != slot.generation) {
-            mnist_generation_ = slot.generation;
-            try {
-                mnist_ = io::parse_mnist_subset(slot.bytes, std::string("data/") + kMnistTrainFile);
-                images_ = io::mnist_images_to_matrix(mnist_);
-                error_.clear();
-            } catch (const std::exception& e) {
-                images_.resize(0, 0);
-                error_ = e.what();
-            }
-            initialised_ = false;
+void TrainPanel::ensure_backend() {
+    if (backend_ == Backend::None) {
+        if (force_page_) {
+            fall_back_to_page("page training was asked for (backend=page)");
+        } else if (genlab_train_worker_start_js()) {
+            backend_ = Backend::Starting;
+            worker_started_ms_ = ms_now();
+        } else {
+            fall_back_to_page("this browser has no Web Workers");
         }
-        return images_.rows() >= 2;
+    } else if (backend_ == Backend::Starting && ms_now() - worker_started_ms_ > kWorkerStartMs) {
+        genlab_train_worker_stop_js();
+        fall_back_to_page("the training worker did not start within 30 s");
     }
-    if (use_user_text_) {
-        // Read at Reset (rnn_text_ cleared), not every frame.
-        if (rnn_text_.empty()) rnn_text_ = io::normalize_text(std::string(user_text_.data()));
-        if (rnn_text_.size() < 2) {
-            error_ = "the pasted text is too short: paste at least a few sentences, then Reset";
-            return false;
-        }
-        return true;
-    }
-    app::DataSlot& slot = app::request_data(kCorpusFile);
-    if (slot.status != app::WeightsStatus::Ready) return false;
-    if (corpus_generation_ != slot.generation) {
-        corpus_generation_ = slot.generation;
-        corpus_ = io::normalize_text(std::string(slot.bytes.begin(), slot.bytes.end()));
-        initialised_ = false;
-        rnn_text_.clear();
-    }
-    if (corpus_.size() < 2) {
-        error_ = std::string("data/") + kCorpusFile + " is empty";
-        return false;
-    }
-    if (rnn_text_.empty()) rnn_text_ = corpus_;
-    return true;
 }
 
-bool TrainPanel::ensure_model() {
-    if (!ensure_data()) return false;
-    if (initialised_) return true;
-    try {
-        const Settings& s = settings_[int(kind_)];
-        loss_.clear();
-        loss2_.clear();
-        step_ = 0;
-        samples_pixels_.clear();
-        scatter_filled_ = scatter_cursor_ = 0;
-        rnn_sample_.clear();
-        if (kind_ == Kind::Vae) {
-            models::vae_init(vae_, browser_vae_config(), seed_);
-            train::VaeTrainOptions o;
-            o.batch = s.batch;
-            o.lr = s.lr;
-            o.seed = seed_;
-            vae_trainer_ = train::VaeTrainer();
-            train::vae_trainer_init(vae_trainer_, o);
-        } else if (kind_ == Kind::Gan) {
-            models::gan_init(gan_, browser_gan_config(), seed_);
-            train::GanTrainConfig c;
-            c.batch = std::max(2, s.batch);
-            c.lr = s.lr;
-            c.seed = seed_;
-            gan_trainer_ = train::GanTrainer();
-            train::gan_trainer_init(gan_trainer_, c);
+void TrainPanel::fall_back_to_page(const std::string& why) {
+    backend_ = Backend::Page;
+    backend_note_ = why;
+    local_ = train::JobRunner();
+    // Everything the worker had goes to the page runner.
+    setup_dirty_ = true;
+    text_dirty_ = true;
+    mnist_sent_generation_ = -1;
+}
+
+void TrainPanel::on_worker_status(bool ok, const std::string& message) {
+    if (ok) {
+        if (backend_ == Backend::Starting) backend_ = Backend::Worker;
+        return;
+    }
+    if (backend_ == Backend::Page) return;
+    genlab_train_worker_stop_js();
+    fall_back_to_page("the training worker failed (" + message + ")");
+}
+
+void TrainPanel::send(const nlohmann::json& command) {
+    if (backend_ == Backend::Worker) {
+        genlab_train_worker_command_js(command.dump().c_str());
+    } else if (backend_ == Backend::Page) {
+        const nlohmann::json reply = local_.command(command);
+        if (reply.contains("error")) error_ = reply["error"].get<std::string>();
+    }
+}
+
+void TrainPanel::send_setup() {
+    const train::JobSettings& s = settings_[int(kind_)];
+    ++setup_id_;
+    ready_ = false;
+    step_ = 0;
+    series_.clear();
+    series_names_.clear();
+    preview_ = train::JobPreview();
+    preview_dirty_ = true;
+    steps_per_second_ = ms_per_step_ = 0;
+    guard_events_ = 0;
+    guard_message_.clear();
+    send({{"cmd", "setup"}, {"kind", train::job_kind_name(kind_)}, {"seed", seed_}, {"id", setup_id_},
+          {"hparams", {{"lr", s.lr}, {"batch", s.batch}, {"cell", rnn_cell_ == 1 ? "gru" : "lstm"}}}});
+    if (running_) send({{"cmd", "play"}});
+    setup_dirty_ = false;
+}
+
+// Hands the data of the current kind to the backend once it is fetched (and again when it
+// changes); the runner resets the job when its data arrives.
+void TrainPanel::sync_data() {
+    if (!backend_ready()) return;
+    if (setup_dirty_) send_setup();
+    auto hand_over = [&](const char* what, const std::vector<uint8_t>& bytes) {
+        if (backend_ == Backend::Worker) {
+            genlab_train_worker_data_js(what, bytes.data(), int(bytes.size()));
         } else {
-            models::CharRnnConfig config = browser_rnn_config();
-            config.cell = rnn_cell_ == 1 ? "gru" : "lstm";
-            models::char_rnn_init(rnn_, config, io::build_vocab(rnn_text_), seed_);
-            train::CharRnnTrainOptions o;
-            o.steps = 32;
-            o.batch = s.batch;
-            o.lr = s.lr;
-            o.seed = seed_;
-            rnn_trainer_ = train::CharRnnTrainer();
-            train::char_rnn_trainer_init(rnn_trainer_, rnn_, rnn_text_, o);
+            const std::string e = std::string(what) == "mnist"
+                                      ? local_.set_mnist_bytes(bytes)
+                                      : local_.set_text(std::string(bytes.begin(), bytes.end()));
+            if (!e.empty()) error_ = e;
         }
-        initialised_ = true;
-        error_.clear();
-        refresh_previews(true);
+    };
+    if (kind_ != JobKind::Rnn) {
+        app::DataSlot& slot = app::request_data(kMnistTrainFile);
+        if (slot.status == app::WeightsStatus::Ready && mnist_sent_generation_ != slot.generation) {
+            mnist_sent_generation_ = slot.generation;
+            hand_over("mnist", slot.bytes);
+        }
+        return;
+    }
+    if (use_user_text_) {
+        if (!text_dirty_) return;
+        text_dirty_ = false;
+        const std::string text(user_text_.data());
+        text_length_ = io::normalize_text(text).size();
+        if (text_length_ < 2) {
+            error_ = "the pasted text is too short: paste at least a few sentences, then Reset";
+            return;
+        }
+        hand_over("text", std::vector<uint8_t>(text.begin(), text.end()));
+        return;
+    }
+    app::DataSlot& slot = app::request_data(kCorpusFile);
+    if (slot.status != app::WeightsStatus::Ready) return;
+    if (text_dirty_ || corpus_generation_ != slot.generation) {
+        text_dirty_ = false;
+        corpus_generation_ = slot.generation;
+        text_length_ = slot.bytes.size();
+        hand_over("text", slot.bytes);
+    }
+}
+
+void TrainPanel::apply_snapshot(const train::JobSnapshot& s) {
+    if (s.setup_id != setup_id_) return;  // from an earlier setup, still in flight
+    ++snapshots_;
+    if (!s.error.empty()) {
+        error_ = s.error;
+        running_ = running_ && s.running;
+    }
+    ready_ = s.ready;
+    step_ = s.step;
+    if (!s.ready) return;
+    if (s.series_names != series_names_) {
+        series_names_ = s.series_names;
+        series_.assign(series_names_.size(), {});
+    }
+    for (size_t k = 0; k < series_.size() && k < s.series.size(); ++k) {
+        std::vector<float>& h = series_[k];
+        // The NaN guard rewinds: drop the history after the restored step.
+        const size_t from = size_t(std::max<int64_t>(0, s.series_from));
+        if (h.size() > from) h.resize(from);
+        h.insert(h.end(), s.series[k].begin(), s.series[k].end());
+        if (h.size() > kMaxHistory) h.erase(h.begin(), h.begin() + kMaxHistory / 2);
+    }
+    if (s.has_preview) {
+        preview_ = s.preview;
+        preview_dirty_ = true;
+    }
+    steps_per_second_ = s.steps_per_second;
+    ms_per_step_ = s.ms_per_step;
+    items_per_step_ = s.items_per_step;
+    describe_ = s.describe;
+    if (s.guard_events > guard_events_) {
+        message_ = "NaN guard: " + s.guard_message;
+        settings_[int(kind_)].lr = s.lr;  // the guard halved it
+    }
+    guard_events_ = s.guard_events;
+    guard_message_ = s.guard_message;
+}
+
+void TrainPanel::on_snapshot(const std::string& header, const float* floats, size_t count) {
+    const double t0 = ms_now();
+    try {
+        const nlohmann::json h = nlohmann::json::parse(header);
+        if (h.contains("heap")) worker_heap_ = h["heap"];
+        apply_snapshot(train::unpack_snapshot(h, floats, count));
+    } catch (const std::exception& e) {
+        error_ = std::string("training worker snapshot: ") + e.what();
+    }
+    train_ms_accum_ += ms_now() - t0;
+}
+
+void TrainPanel::on_reply(const std::string& reply) {
+    const nlohmann::json r = nlohmann::json::parse(reply, nullptr, false);
+    if (r.is_object() && r.contains("error") && r["error"].is_string()) error_ = r["error"].get<std::string>();
+}
+
+void TrainPanel::request_weights(const char* purpose) {
+    if (!ready_) return;
+    if (backend_ == Backend::Worker) {
+        genlab_train_worker_serialise_js(purpose);
+        return;
+    }
+    try {
+        std::string file, label;
+        std::vector<uint8_t> bytes = local_.serialise(file, label);
+        deliver_weights(purpose, file, label, std::move(bytes));
     } catch (const std::exception& e) {
         error_ = e.what();
-        running_ = false;
-        return false;
     }
-    return true;
+}
+
+void TrainPanel::on_weights(const std::string& purpose, const std::string& file, const std::string& label,
+                            const std::string& error, std::vector<uint8_t> bytes) {
+    if (!error.empty()) {
+        error_ = error;
+        return;
+    }
+    deliver_weights(purpose, file, label, std::move(bytes));
+}
+
+void TrainPanel::deliver_weights(const std::string& purpose, const std::string& file,
+                                 const std::string& label, std::vector<uint8_t> bytes) {
+    try {
+        if (purpose == "download") {
+            const std::string name = "browser-" + file;
+            genlab_train_download_js(bytes.data(), int(bytes.size()), name.c_str());
+            message_ = "downloaded " + name + " (" + std::to_string(bytes.size()) + " bytes)";
+        } else {
+            app::provide_weights(file, std::move(bytes), label);
+            message_ = "the " + label + " now replaces weights/" + file + " in the other panels";
+        }
+    } catch (const std::exception& e) {
+        error_ = e.what();
+    }
 }
 
 void TrainPanel::reset() {
     running_ = false;
-    initialised_ = false;
-    if (kind_ == Kind::Rnn) rnn_text_.clear();
     message_.clear();
-    ensure_model();
+    error_.clear();
+    setup_dirty_ = true;
+    if (kind_ == JobKind::Rnn) text_dirty_ = true;
+    sync_data();
 }
 
-// ---------------------------------------------------------------------------------------------
-// [SECTION] Training
-
-int TrainPanel::run_steps(int max_steps, double deadline_ms) {
-    if (!ensure_model()) return 0;
-    const Settings& s = settings_[int(kind_)];
-    int done = 0;
-    const double t0 = now_ms();
-    try {
-        for (; done < max_steps; ++done) {
-            if (done > 0 && now_ms() > deadline_ms) break;
-            if (kind_ == Kind::Vae) {
-                vae_trainer_.options.lr = s.lr;
-                vae_trainer_.options.batch = s.batch;
-                const train::VaeStepStats st = train::vae_train_step(vae_trainer_, vae_, images_);
-                loss_.push_back(st.loss);
-                loss2_.push_back(st.kl);
-            } else if (kind_ == Kind::Gan) {
-                gan_trainer_.config.batch = std::max(2, s.batch);
-                gan_trainer_.config.lr = s.lr;
-                gan_trainer_.opt_g.lr = gan_trainer_.opt_d.lr = s.lr;
-                const train::GanStepStats st = train::gan_train_step(gan_trainer_, gan_, images_, {});
-                loss_.push_back(st.d_loss);
-                loss2_.push_back(st.g_loss);
-            } else {
-                rnn_trainer_.options.lr = s.lr;
-                const train::CharRnnStepStats st = train::char_rnn_train_step(rnn_trainer_, rnn_);
-                loss_.push_back(st.bits_per_char);
-            }
-            ++step_;
-            if (!std::isfinite(loss_.back())) {
-                running_ = false;
-                error_ = "the loss became " + std::to_string(loss_.back()) +
-                         ": lower the learning rate and press Reset";
-                ++done;
-                break;
-            }
-        }
-    } catch (const std::exception& e) {
-        running_ = false;
-        error_ = e.what();
-    }
-    if (loss_.size() > kMaxHistory) {
-        loss_.erase(loss_.begin(), loss_.begin() + kMaxHistory / 2);
-        if (loss2_.size() > kMaxHistory / 2) loss2_.erase(loss2_.begin(), loss2_.begin() + kMaxHistory / 2);
-    }
-    compute_ms_ += now_ms() - t0;
-    compute_steps_ += done;
-    return done;
-}
-
-// Items one step consumes: images for VAE/GAN, predicted characters for the char-RNN.
-int64_t items_per_step(Kind kind, const Settings& s, const train::CharRnnTrainer& rnn) {
-    if (kind == Kind::Rnn) return int64_t(rnn.streams) * rnn.chunk;
-    return s.batch;
+void TrainPanel::set_running(bool running) {
+    running_ = running;
+    send({{"cmd", running ? "play" : "pause"}});
 }
 
 void TrainPanel::tick(double budget_ms) {
+    // What the last frame spent on training outside tick (snapshot handling) plus its tick.
+    train_ms_ = 0.9 * train_ms_ + 0.1 * train_ms_accum_;
+    train_ms_max_ = std::max(train_ms_max_ * 0.999, train_ms_accum_);
+    train_ms_accum_ = 0;
     if (!wanted_) return;
-    ensure_data();  // keeps parsing state current once the fetch completes
-    const double now = now_ms();
-    if (running_) {
-        if (window_start_ms_ == 0) window_start_ms_ = now;
-        // Previews first (a bounded few ms), then steps for the rest of the slice.
-        if (initialised_ && kind_ == Kind::Vae) update_scatter(kScatterPerTick);
-        refresh_previews(false);
+    const double t0 = ms_now();
+    ensure_backend();
+    sync_data();
+    if (backend_ == Backend::Page) {
         const double slice = std::min(kSliceMs, std::max(1.0, budget_ms - 1.0));
-        window_steps_ += run_steps(1 << 20, now + slice);
-        const double elapsed = now_ms() - window_start_ms_;
-        if (elapsed > 1000) {
-            steps_per_second_ = window_steps_ * 1000.0 / elapsed;
-            window_start_ms_ = now_ms();
-            window_steps_ = 0;
-        }
-    } else {
-        window_start_ms_ = 0;
-        window_steps_ = 0;
+        local_.run(slice);
+        if (local_.snapshot_due(false)) apply_snapshot(local_.take_snapshot());
     }
+    train_ms_accum_ += ms_now() - t0;
 }
 
-float TrainPanel::last_loss() const {
-    if (loss_.empty()) return NAN;
+float TrainPanel::last_loss(size_t k) const {
+    if (k >= series_.size() || series_[k].empty()) return NAN;
     // Mean of the last 20 steps: one minibatch is noisy.
-    const size_t n = std::min<size_t>(20, loss_.size());
+    const std::vector<float>& v = series_[k];
+    const size_t n = std::min<size_t>(20, v.size());
     double sum = 0;
-    for (size_t i = loss_.size() - n; i < loss_.size(); ++i) sum += loss_[i];
+    for (size_t i = v.size() - n; i < v.size(); ++i) sum += v[i];
     return float(sum / double(n));
 }
 
 // ---------------------------------------------------------------------------------------------
-// [SECTION] Previews
-
-void TrainPanel::update_scatter(int count) {
-    if (images_.rows() == 0 || vae_.config.latent != 2) return;
-    const int n = std::min<int>(kScatterPoints, int(images_.rows()));
-    if (scatter_mu_.rows() != n) scatter_mu_.resize(n, 2);
-    count = std::min(count, n);
-    nn::Matrix batch(count, images_.cols()), mu, logvar;
-    for (int i = 0; i < count; ++i) batch.row(i) = images_.row((scatter_cursor_ + i) % n);
-    models::vae_encode(mu, logvar, batch, vae_);
-    for (int i = 0; i < count; ++i) scatter_mu_.row((scatter_cursor_ + i) % n) = mu.row(i);
-    scatter_cursor_ = (scatter_cursor_ + count) % n;
-    scatter_filled_ = std::min(n, scatter_filled_ + count);
-}
-
-void TrainPanel::refresh_previews(bool force) {
-    const double now = now_ms();
-    if (!initialised_ || (!force && now - last_preview_ms_ < (kind_ == Kind::Rnn ? 1500 : 400))) return;
-    last_preview_ms_ = now;
-    try {
-        if (kind_ == Kind::Vae) {
-            // 8x8 grid of decodes over [-2.5, 2.5]^2 (the prior's bulk), as one image.
-            nn::Matrix z(kManifold * kManifold, 2), decoded;
-            for (int r = 0; r < kManifold; ++r)
-                for (int c = 0; c < kManifold; ++c) {
-                    z(r * kManifold + c, 0) = -2.5f + 5.0f * c / (kManifold - 1);
-                    z(r * kManifold + c, 1) = 2.5f - 5.0f * r / (kManifold - 1);
-                }
-            models::vae_decode(decoded, z, vae_);
-            const int side = kManifold * 28;
-            samples_pixels_.assign(size_t(side) * side, 0.0f);
-            for (int i = 0; i < kManifold * kManifold; ++i)
-                for (int y = 0; y < 28; ++y)
-                    for (int x = 0; x < 28; ++x)
-                        samples_pixels_[size_t((i / kManifold * 28 + y) * side + i % kManifold * 28 + x)] =
-                            decoded(i, y * 28 + x);
-            if (force) update_scatter(kScatterPoints);
-        } else if (kind_ == Kind::Gan) {
-            nn::Matrix z, generated;
-            models::gan_sample_latent(z, 16, gan_.config.latent, 1234);
-            models::gan_generate(generated, z, {}, gan_);
-            const int side = 4 * 28;
-            samples_pixels_.assign(size_t(side) * side, 0.0f);
-            for (int i = 0; i < 16; ++i)
-                for (int y = 0; y < 28; ++y)
-                    for (int x = 0; x < 28; ++x)
-                        samples_pixels_[size_t((i / 4 * 28 + y) * side + i % 4 * 28 + x)] =
-                            generated(i, y * 28 + x);
-        } else {
-            rnn_sample_ = models::generate_text(rnn_, "\n", 240, 0.8f, 0, uint64_t(step_) + 1);
-        }
-    } catch (const std::exception& e) {
-        error_ = e.what();
-    }
-}
-
-// ---------------------------------------------------------------------------------------------
-// Weights out: download, hand to another panel
-
-std::vector<uint8_t> TrainPanel::serialize_model(std::string& file, std::string& label) {
-    const std::map<std::string, std::string> extra = {
-        {"trained_with", "GenLab browser, " + std::to_string(step_) + " steps"}};
-    if (kind_ == Kind::Vae) {
-        file = vae_.config.latent == 2 ? "vae2.safetensors" : "vae16.safetensors";
-        label = "browser-trained VAE";
-        return io::serialize_safetensors(models::vae_params(vae_), models::vae_metadata(vae_.config, extra));
-    }
-    if (kind_ == Kind::Gan) {
-        file = "gan.safetensors";
-        label = "browser-trained GAN";
-        std::map<std::string, std::string> meta = models::gan_metadata(gan_.config);
-        meta.insert(extra.begin(), extra.end());
-        return io::serialize_safetensors(models::gan_generator_params(gan_), meta);
-    }
-    file = rnn_.config.cell == "gru" ? "char_gru.safetensors" : "char_lstm.safetensors";
-    label = "browser-trained char-RNN";
-    return io::serialize_safetensors(models::char_rnn_params(rnn_), models::char_rnn_metadata(rnn_, extra));
-}
-
-void TrainPanel::download() {
-    if (!initialised_) return;
-    try {
-        std::string file, label;
-        const std::vector<uint8_t> bytes = serialize_model(file, label);
-        const std::string name = "browser-" + file;
-        genlab_train_download_js(bytes.data(), int(bytes.size()), name.c_str());
-        message_ = "downloaded " + name + " (" + std::to_string(bytes.size()) + " bytes)";
-    } catch (const std::exception& e) {
-        error_ = e.what();
-    }
-}
-
-void TrainPanel::use_in_panel() {
-    if (!initialised_) return;
-    try {
-        std::string file, label;
-        std::vector<uint8_t> bytes = serialize_model(file, label);
-        app::provide_weights(file, std::move(bytes), label);
-        message_ = "the " + label + " now replaces weights/" + file + " in the other panels";
-    } catch (const std::exception& e) {
-        error_ = e.what();
-    }
-}
+// Weights in: an uploaded file goes to the panel it belongs to
 
 // Validates an uploaded file, works out which panel it belongs to, and hands it over.
 void TrainPanel::on_upload(std::vector<uint8_t> bytes, const std::string& name) {
@@ -608,10 +548,54 @@ void plot_history(const char* label, const std::vector<float>& values, const cha
                      ImVec2(float(width), height));
 }
 
+// D(real) and D(fake) over time in one box on a fixed [0, 1] scale: the discriminator's mean
+// scores on the real and on the generated batch (0.5 and 0.5 is a balanced game).
+void plot_scores(const std::vector<float>& real, const std::vector<float>& fake, float height) {
+    const float width = std::max(50.0f, ImGui::GetContentRegionAvail().x);
+    const ImVec2 o = ImGui::GetCursorScreenPos();
+    ImDrawList* dl = ImGui::GetWindowDrawList();
+    dl->AddRectFilled(o, ImVec2(o.x + width, o.y + height), IM_COL32(20, 22, 28, 255));
+    const float half = o.y + height * 0.5f;
+    dl->AddLine(ImVec2(o.x, half), ImVec2(o.x + width, half), IM_COL32(70, 70, 80, 255));
+    const ImU32 colors[2] = {IM_COL32(110, 200, 120, 255), IM_COL32(235, 130, 90, 255)};
+    const std::vector<float>* lines[2] = {&real, &fake};
+    const int buckets = std::max(2, int(width / 2));
+    for (int k = 0; k < 2; ++k) {
+        const std::vector<float>& v = *lines[k];
+        const size_t n = v.size();
+        if (n < 2) continue;
+        const int m = int(std::min<size_t>(n, size_t(buckets)));
+        ImVec2 previous;
+        for (int b = 0; b < m; ++b) {
+            const size_t lo = n * size_t(b) / size_t(m), hi = std::max(lo + 1, n * size_t(b + 1) / size_t(m));
+            double sum = 0;
+            for (size_t i = lo; i < hi; ++i) sum += v[i];
+            const float y = std::clamp(float(sum / double(hi - lo)), 0.0f, 1.0f);
+            const ImVec2 p(o.x + width * float(b) / float(m - 1), o.y + (1.0f - y) * height);
+            if (b > 0) dl->AddLine(previous, p, colors[k], 1.5f);
+            previous = p;
+        }
+    }
+    dl->AddRect(o, ImVec2(o.x + width, o.y + height), IM_COL32(90, 90, 100, 255));
+    char text[96];
+    std::snprintf(text, sizeof text, "D(real) %.2f", real.empty() ? 0.0f : real.back());
+    dl->AddText(ImVec2(o.x + 6, o.y + 4), colors[0], text);
+    std::snprintf(text, sizeof text, "D(fake) %.2f", fake.empty() ? 0.0f : fake.back());
+    dl->AddText(ImVec2(o.x + 120, o.y + 4), colors[1], text);
+    ImGui::Dummy(ImVec2(width, height));
+}
+
 void TrainPanel::draw() {
     wanted_ = true;
-    ImGui::TextWrapped("Train a tiny model right here: every step runs in this page, between "
-                       "frames. Loss curves, samples and the latent map update as it learns.");
+    ImGui::TextWrapped("Train a tiny model right here: every step runs in this page. Loss curves, "
+                       "samples and the latent map update as it learns.");
+    if (backend_ == Backend::Worker)
+        ImGui::TextDisabled("Training runs in a Web Worker, so the page stays smooth.");
+    else if (backend_ == Backend::Starting)
+        ImGui::TextDisabled("Starting the training worker...");
+    else if (backend_ == Backend::Page)
+        ImGui::TextColored(ImVec4(0.95f, 0.8f, 0.4f, 1.0f),
+                           "Training on this page between frames (slower): %s.", backend_note_.c_str());
     const bool narrow = app::narrow_layout();
     int kind = int(kind_);
     bool changed = false;
@@ -628,15 +612,12 @@ void TrainPanel::draw() {
         note_widget("kind_rnn");
     }
     if (changed && kind != int(kind_)) {
-        kind_ = Kind(kind);
-        running_ = false;
-        initialised_ = false;
-        message_.clear();
-        error_.clear();
+        kind_ = JobKind(kind);
+        reset();
     }
 
     // Data status.
-    if (kind_ != Kind::Rnn) {
+    if (kind_ != JobKind::Rnn) {
         app::DataSlot& slot = app::request_data(kMnistTrainFile);
         if (!app::data_gate(slot, "MNIST training subset")) return;
     } else {
@@ -657,18 +638,16 @@ void TrainPanel::draw() {
             if (!app::data_gate(slot, "default corpus (Jargon File excerpt)")) return;
         }
     }
-    ensure_model();
 
-    Settings& s = settings_[int(kind_)];
+    train::JobSettings& s = settings_[int(kind_)];
     if (app::Control c("play"); c) {
-        ImGui::BeginDisabled(!initialised_);
-        if (ImGui::Button(running_ ? "Pause" : "Play", ImVec2(80, 0))) running_ = !running_;
+        ImGui::BeginDisabled(!ready_);
+        if (ImGui::Button(running_ ? "Pause" : "Play", ImVec2(80, 0))) set_running(!running_);
         note_widget("play");
         ImGui::SameLine();
         if (ImGui::Button("Step", ImVec2(60, 0))) {
-            running_ = false;
-            run_steps(1, 1e300);
-            refresh_previews(true);
+            set_running(false);
+            send({{"cmd", "step"}, {"n", 1}});
         }
         note_widget("step");
         ImGui::SameLine();
@@ -684,38 +663,46 @@ void TrainPanel::draw() {
         float log_lr = std::log10(s.lr);
         char lr_text[32];
         std::snprintf(lr_text, sizeof lr_text, "lr %.1e", s.lr);
-        if (ImGui::SliderFloat("##lr", &log_lr, -5.0f, -1.5f, lr_text)) s.lr = std::pow(10.0f, log_lr);
+        if (ImGui::SliderFloat("##lr", &log_lr, -5.0f, -1.5f, lr_text)) {
+            s.lr = std::pow(10.0f, log_lr);
+            send({{"cmd", "hparams"}, {"hparams", {{"lr", s.lr}}}});
+        }
         ImGui::SameLine();
     }
     if (app::Control c("batch"); c) {
         ImGui::SetNextItemWidth(110);
-        ImGui::SliderInt(kind_ == Kind::Rnn ? "streams (on Reset)" : "batch", &s.batch, 2, 256);
+        if (ImGui::SliderInt(kind_ == JobKind::Rnn ? "streams (on Reset)" : "batch", &s.batch, 2, 256) &&
+            kind_ != JobKind::Rnn)
+            send({{"cmd", "hparams"}, {"hparams", {{"batch", s.batch}}}});
     } else {
         ImGui::NewLine();
     }
 
     // Throughput.
-    const int64_t items = items_per_step(kind_, s, rnn_trainer_);
     ImGui::Text("step %lld   %.1f steps/s   %.0f %s/s   (%.1f ms per step)", (long long)step_,
-                steps_per_second_, steps_per_second_ * double(items),
-                kind_ == Kind::Rnn ? "chars" : "samples",
-                compute_steps_ > 0 ? compute_ms_ / double(compute_steps_) : 0.0);
+                steps_per_second_, steps_per_second_ * double(items_per_step_),
+                kind_ == JobKind::Rnn ? "chars" : "samples", ms_per_step_);
+    if (!describe_.empty()) ImGui::TextDisabled("%s", describe_.c_str());
     if (!error_.empty()) {
         ImGui::PushTextWrapPos(0.0f);
         ImGui::TextColored(ImVec4(1.0f, 0.55f, 0.5f, 1.0f), "%s", error_.c_str());
         ImGui::PopTextWrapPos();
     }
-    if (!message_.empty()) ImGui::TextColored(ImVec4(0.6f, 0.9f, 0.6f, 1.0f), "%s", message_.c_str());
+    if (!message_.empty()) {
+        ImGui::PushTextWrapPos(0.0f);
+        ImGui::TextColored(ImVec4(0.6f, 0.9f, 0.6f, 1.0f), "%s", message_.c_str());
+        ImGui::PopTextWrapPos();
+    }
 
     // Weights out / in.
     if (app::Control c("weights"); c) {
-        ImGui::BeginDisabled(!initialised_);
+        ImGui::BeginDisabled(!ready_);
         if (ImGui::Button("Download .safetensors")) download();
         note_widget("download");
         ImGui::SameLine();
-        const char* use_label = kind_ == Kind::Vae ? "Use in the latent map / VAE panels"
-                                : kind_ == Kind::Gan ? "Use in the GAN panel"
-                                                     : "Use in the Text panel";
+        const char* use_label = kind_ == JobKind::Vae   ? "Use in the latent map / VAE panels"
+                                : kind_ == JobKind::Gan ? "Use in the GAN panel"
+                                                        : "Use in the Text panel";
         if (ImGui::Button(use_label)) use_in_panel();
         note_widget("use");
         ImGui::EndDisabled();
@@ -725,65 +712,69 @@ void TrainPanel::draw() {
     }
 
     ImGui::Separator();
-    // Left: loss curves; right: samples.
-    // Narrow: curves above the samples instead of beside them.
+    // Left: loss curves; right: samples. Narrow: curves above the samples instead of beside them.
     const ImVec2 below = ImGui::GetContentRegionAvail();
     const ImVec2 curves_size = narrow ? ImVec2(0, std::max(200.0f, below.y * 0.5f))
                                       : ImVec2(std::max(260.0f, below.x * 0.5f), 0);
     ImGui::BeginChild("train_curves", curves_size, false);
+    static const std::vector<float> none;
+    auto series = [&](size_t k) -> const std::vector<float>& { return k < series_.size() ? series_[k] : none; };
     char overlay[96];
-    if (kind_ == Kind::Vae) {
-        std::snprintf(overlay, sizeof overlay, "-ELBO %.1f nats", loss_.empty() ? 0.0f : last_loss());
-        plot_history("##loss", loss_, overlay, 120);
-        std::snprintf(overlay, sizeof overlay, "KL %.2f nats", loss2_.empty() ? 0.0f : loss2_.back());
-        plot_history("##kl", loss2_, overlay, 60);
-    } else if (kind_ == Kind::Gan) {
-        std::snprintf(overlay, sizeof overlay, "D loss %.3f", loss_.empty() ? 0.0f : last_loss());
-        plot_history("##d", loss_, overlay, 90);
-        std::snprintf(overlay, sizeof overlay, "G loss %.3f", loss2_.empty() ? 0.0f : loss2_.back());
-        plot_history("##g", loss2_, overlay, 90);
+    if (kind_ == JobKind::Vae) {
+        std::snprintf(overlay, sizeof overlay, "-ELBO %.1f nats", series(0).empty() ? 0.0f : last_loss(0));
+        plot_history("##loss", series(0), overlay, 120);
+        std::snprintf(overlay, sizeof overlay, "KL %.2f nats", series(1).empty() ? 0.0f : series(1).back());
+        plot_history("##kl", series(1), overlay, 60);
+    } else if (kind_ == JobKind::Gan) {
+        std::snprintf(overlay, sizeof overlay, "D loss %.3f", series(0).empty() ? 0.0f : last_loss(0));
+        plot_history("##d", series(0), overlay, 70);
+        std::snprintf(overlay, sizeof overlay, "G loss %.3f", series(1).empty() ? 0.0f : last_loss(1));
+        plot_history("##g", series(1), overlay, 70);
+        ImGui::TextUnformatted("the game: D's scores on real and on generated batches");
+        plot_scores(series(2), series(3), 90);
     } else {
-        std::snprintf(overlay, sizeof overlay, "%.3f bits/char", loss_.empty() ? 0.0f : last_loss());
-        plot_history("##bpc", loss_, overlay, 120);
-        ImGui::TextDisabled("vocabulary %d characters, text %zu characters", rnn_.vocab.size(),
-                            rnn_text_.size());
+        std::snprintf(overlay, sizeof overlay, "%.3f bits/char", series(0).empty() ? 0.0f : last_loss(0));
+        plot_history("##bpc", series(0), overlay, 120);
+        if (!series(1).empty()) ImGui::TextDisabled("learning rate now %.1e (warm-up, then cosine decay)", series(1).back());
+        ImGui::TextDisabled("text %zu characters", text_length_);
         ImGui::TextUnformatted("Your text:");
-        ImGui::InputTextMultiline("##user_text", user_text_.data(), user_text_.size(),
-                                  ImVec2(-1, -1));
+        ImGui::InputTextMultiline("##user_text", user_text_.data(), user_text_.size(), ImVec2(-1, -1));
     }
-    if (kind_ == Kind::Vae && scatter_filled_ > 0) {
+    if (kind_ == JobKind::Vae && !preview_.points.empty()) {
         // Latent map: the encoded training digits, coloured by label.
-        ImGui::TextUnformatted("latent map (means of 300 training digits)");
+        const int n = int(preview_.points.size() / 2);
+        ImGui::Text("latent map (means of %d training digits)", n);
         const float size = std::min(ImGui::GetContentRegionAvail().x, 260.0f);
         const ImVec2 o = ImGui::GetCursorScreenPos();
         ImDrawList* dl = ImGui::GetWindowDrawList();
         dl->AddRectFilled(o, ImVec2(o.x + size, o.y + size), IM_COL32(20, 22, 28, 255));
         dl->AddRect(o, ImVec2(o.x + size, o.y + size), IM_COL32(90, 90, 100, 255));
         float range = 3.0f;  // the prior's bulk, widened to fit every point
-        for (int i = 0; i < scatter_filled_; ++i)
-            range = std::max({range, std::abs(scatter_mu_(i, 0)), std::abs(scatter_mu_(i, 1))});
+        for (float v : preview_.points) range = std::max(range, std::abs(v));
         range *= 1.05f;
-        for (int i = 0; i < scatter_filled_; ++i) {
-            const float x = std::clamp(scatter_mu_(i, 0) / range, -1.0f, 1.0f);
-            const float y = std::clamp(scatter_mu_(i, 1) / range, -1.0f, 1.0f);
-            dl->AddCircleFilled(ImVec2(o.x + (x + 1) * 0.5f * size, o.y + (1 - y) * 0.5f * size),
-                                2.5f, app::label_color(mnist_.labels[size_t(i)], 0.9f));
+        for (int i = 0; i < n; ++i) {
+            const float x = std::clamp(preview_.points[size_t(2 * i)] / range, -1.0f, 1.0f);
+            const float y = std::clamp(preview_.points[size_t(2 * i + 1)] / range, -1.0f, 1.0f);
+            const int label = i < int(preview_.point_labels.size()) ? int(preview_.point_labels[size_t(i)]) : 0;
+            dl->AddCircleFilled(ImVec2(o.x + (x + 1) * 0.5f * size, o.y + (1 - y) * 0.5f * size), 2.5f,
+                                app::label_color(label, 0.9f));
         }
         ImGui::Dummy(ImVec2(size, size));
     }
     ImGui::EndChild();
     if (!narrow) ImGui::SameLine();
     ImGui::BeginChild("train_samples", ImVec2(0, narrow ? std::max(200.0f, below.y * 0.5f) : 0.0f), false);
-    if (kind_ == Kind::Rnn) {
+    if (kind_ == JobKind::Rnn) {
         ImGui::TextUnformatted("sample (T = 0.8)");
         ImGui::PushTextWrapPos(0.0f);
-        ImGui::TextUnformatted(rnn_sample_.c_str());
+        ImGui::TextUnformatted(preview_.text.c_str());
         ImGui::PopTextWrapPos();
-    } else if (!samples_pixels_.empty()) {
-        const int side = int(std::lround(std::sqrt(double(samples_pixels_.size()))));
-        samples_texture_.upload(samples_pixels_.data(), side, side);
-        ImGui::TextUnformatted(kind_ == Kind::Vae ? "decoded latent grid, z in [-2.5, 2.5]^2"
-                                                  : "16 samples from fixed z");
+    } else if (preview_.image_side > 0) {
+        const int side = preview_.image_side;
+        if (preview_dirty_) samples_texture_.upload(preview_.image.data(), side, side);
+        preview_dirty_ = false;
+        ImGui::TextUnformatted(kind_ == JobKind::Vae ? "decoded latent grid, z in [-2.5, 2.5]^2"
+                                                     : "16 samples from fixed z (EMA generator)");
         const float size = std::min(ImGui::GetContentRegionAvail().x, 320.0f);
         ImGui::Image(samples_texture_.im_id(), ImVec2(size, size));
     }
@@ -794,30 +785,46 @@ void TrainPanel::draw() {
 // [SECTION] State
 
 nlohmann::json TrainPanel::state() const {
-    const Settings& s = settings_[int(kind_)];
-    const int64_t items = items_per_step(kind_, s, rnn_trainer_);
+    const train::JobSettings& s = settings_[int(kind_)];
+    const char* backend = backend_ == Backend::Worker ? "worker" : backend_ == Backend::Page ? "page"
+                          : backend_ == Backend::Starting ? "starting" : "none";
+    const struct mallinfo info = mallinfo();
     nlohmann::json out = {
-        {"kind", kind_name(kind_)},
+        {"kind", train::job_kind_name(kind_)},
         {"lr", s.lr},
         {"batch", s.batch},
         {"running", running_},
         {"step", step_},
-        {"ready", initialised_},
+        {"ready", ready_},
+        {"backend", backend},
         {"steps_per_second", steps_per_second_},
-        {"items_per_step", items},
-        {"items_per_second", steps_per_second_ * double(items)},
-        {"ms_per_step", compute_steps_ > 0 ? compute_ms_ / double(compute_steps_) : 0.0},
-        {"history", loss_.size()},
+        {"items_per_step", items_per_step_},
+        {"items_per_second", steps_per_second_ * double(items_per_step_)},
+        {"ms_per_step", ms_per_step_},
+        {"history", series_.empty() ? size_t(0) : series_[0].size()},
         {"use_user_text", use_user_text_},
         {"cell", rnn_cell_ == 1 ? "gru" : "lstm"},
+        {"guard_events", guard_events_},
+        {"snapshots", snapshots_},
+        // UI-thread milliseconds per frame spent on training (tick + snapshot handling).
+        {"train_ms", train_ms_},
+        {"train_ms_max", train_ms_max_},
+        {"page_heap", {{"heap_bytes", double(emscripten_get_heap_size())}, {"heap_used", double(info.uordblks)}}},
     };
-    if (!loss_.empty()) {
-        out["last_loss"] = last_loss();
-        if (!loss2_.empty()) out["last_loss2"] = loss2_.back();
+    if (!backend_note_.empty()) out["backend_note"] = backend_note_;
+    if (!worker_heap_.is_null()) out["worker_heap"] = worker_heap_;
+    if (!guard_message_.empty()) out["guard_message"] = guard_message_;
+    if (!series_.empty() && !series_[0].empty()) {
+        out["last_loss"] = last_loss(0);
+        if (series_.size() > 1 && !series_[1].empty()) out["last_loss2"] = series_[1].back();
+        if (kind_ == JobKind::Gan && series_.size() == 4) {
+            out["d_real"] = last_loss(2);
+            out["d_fake"] = last_loss(3);
+        }
     }
     if (!error_.empty()) out["error"] = error_;
     if (!message_.empty()) out["message"] = message_;
-    if (kind_ == Kind::Rnn) out["sample"] = rnn_sample_;
+    if (kind_ == JobKind::Rnn) out["sample"] = preview_.text;
     nlohmann::json widgets = nlohmann::json::object();
     for (const auto& [name, r] : widgets_) widgets[name] = {r[0], r[1], r[2], r[3]};
     out["widgets"] = widgets;
@@ -826,48 +833,66 @@ nlohmann::json TrainPanel::state() const {
 
 void TrainPanel::set_state(const nlohmann::json& st) {
     wanted_ = true;
+    if (st.contains("backend")) {
+        // Only before training started: "page" forces the time-sliced path (benchmarks).
+        const std::string b = st["backend"].get<std::string>();
+        if (b != "page" && b != "worker") throw std::invalid_argument("backend must be \"worker\" or \"page\"");
+        if (b == "page" && backend_ != Backend::Page) {
+            if (backend_ == Backend::Starting || backend_ == Backend::Worker) genlab_train_worker_stop_js();
+            force_page_ = true;
+            fall_back_to_page("page training was asked for (backend=page)");
+        }
+    }
+    bool setup = false;
     if (st.contains("kind")) {
-        const std::string k = st["kind"].get<std::string>();
-        Kind kind;
-        if (k == "vae") kind = Kind::Vae;
-        else if (k == "gan") kind = Kind::Gan;
-        else if (k == "rnn" || k == "char_rnn") kind = Kind::Rnn;
-        else throw std::invalid_argument("kind must be \"vae\", \"gan\" or \"rnn\", got \"" + k + "\"");
+        const JobKind kind = train::parse_job_kind(st["kind"].get<std::string>());
         if (kind != kind_) {
             kind_ = kind;
             running_ = false;
-            initialised_ = false;
             error_.clear();
             message_.clear();
+            setup = true;
         }
     }
-    Settings& s = settings_[int(kind_)];
+    train::JobSettings& s = settings_[int(kind_)];
+    nlohmann::json live = nlohmann::json::object();
     if (st.contains("lr")) {
         const float lr = st["lr"].get<float>();
         if (!(lr > 0.0f && lr < 1.0f)) throw std::invalid_argument("lr must be in (0, 1)");
-        s.lr = lr;
+        s.lr = live["lr"] = lr;
     }
     if (st.contains("batch")) {
         const int b = st["batch"].get<int>();
         if (b < 2 || b > 1024) throw std::invalid_argument("batch must be in [2, 1024]");
         s.batch = b;
+        if (kind_ == JobKind::Rnn) setup = true;
+        else live["batch"] = b;
     }
     if (st.contains("cell")) {
         const std::string c = st["cell"].get<std::string>();
         if (c != "lstm" && c != "gru") throw std::invalid_argument("cell must be \"lstm\" or \"gru\"");
-        rnn_cell_ = c == "gru" ? 1 : 0;
-        if (kind_ == Kind::Rnn) initialised_ = false;
+        const int cell = c == "gru" ? 1 : 0;
+        if (cell != rnn_cell_ && kind_ == JobKind::Rnn) setup = true;
+        rnn_cell_ = cell;
     }
     if (st.contains("text")) {
         const std::string t = st["text"].get<std::string>();
         std::snprintf(user_text_.data(), user_text_.size(), "%s", t.c_str());
         use_user_text_ = true;
-        if (kind_ == Kind::Rnn) {
-            initialised_ = false;
-            rnn_text_.clear();
-        }
+        text_dirty_ = true;
+        if (kind_ == JobKind::Rnn) setup = true;
     }
-    if (st.contains("running")) running_ = st["running"].get<bool>() && ensure_model();
+    if (setup) {
+        setup_dirty_ = true;
+    } else if (!live.empty()) {
+        send({{"cmd", "hparams"}, {"hparams", live}});
+    }
+    if (st.contains("running")) {
+        running_ = st["running"].get<bool>();
+        if (!setup_dirty_) send({{"cmd", running_ ? "play" : "pause"}});
+    }
+    ensure_backend();
+    sync_data();
 }
 
 nlohmann::json TrainPanel::query(const nlohmann::json& request) {
@@ -876,32 +901,49 @@ nlohmann::json TrainPanel::query(const nlohmann::json& request) {
     if (op == "steps") {
         const int n = request.value("n", 1);
         if (n < 1 || n > 100000) return {{"error", "n must be in [1, 100000]"}};
-        if (!ensure_model())
+        ensure_backend();
+        sync_data();
+        if (!ready_ && backend_ != Backend::Page)
             return {{"error", error_.empty() ? "training data not loaded yet" : error_}};
-        const size_t before = loss_.size();
-        const double t0 = now_ms();
-        const int done = run_steps(n, 1e300);
-        const double ms = now_ms() - t0;
-        refresh_previews(true);
-        nlohmann::json losses = nlohmann::json::array(), losses2 = nlohmann::json::array();
-        for (size_t i = before; i < loss_.size(); ++i) losses.push_back(loss_[i]);
-        for (size_t i = before; i < loss2_.size() && !loss2_.empty(); ++i) losses2.push_back(loss2_[i]);
-        nlohmann::json out = {{"steps", done}, {"ms", ms}, {"losses", losses},
-                              {"items_per_step", items_per_step(kind_, settings_[int(kind_)], rnn_trainer_)}};
-        if (!losses2.empty()) out["losses2"] = losses2;
+        if (backend_ != Backend::Page) {
+            // The worker steps asynchronously: the steps show up in state().step and history.
+            send({{"cmd", "step"}, {"n", n}});
+            return {{"queued", n}, {"backend", "worker"}, {"from_step", step_}};
+        }
+        if (!local_.job() || !local_.job()->ready())
+            return {{"error", error_.empty() ? "training data not loaded yet" : error_}};
+        const size_t before = series_.empty() ? 0 : series_[0].size();
+        const double t0 = ms_now();
+        send({{"cmd", "step"}, {"n", n}});
+        const int done = local_.run(1e300);
+        const double ms = ms_now() - t0;
+        apply_snapshot(local_.take_snapshot());
+        nlohmann::json out = {{"steps", done}, {"ms", ms}, {"backend", "page"}, {"items_per_step", items_per_step_}};
+        for (size_t k = 0; k < series_.size() && k < 2; ++k) {
+            nlohmann::json v = nlohmann::json::array();
+            for (size_t i = std::min(before, series_[k].size()); i < series_[k].size(); ++i) v.push_back(series_[k][i]);
+            out[k == 0 ? "losses" : "losses2"] = v;
+        }
         if (!error_.empty()) out["error"] = error_;
         return out;
     }
     if (op == "history") {
-        return {{"losses", loss_}, {"losses2", loss2_}, {"step", step_}};
+        nlohmann::json named = nlohmann::json::object();
+        for (size_t k = 0; k < series_.size() && k < series_names_.size(); ++k) named[series_names_[k]] = series_[k];
+        static const std::vector<float> none;
+        return {{"losses", series_.size() > 0 ? series_[0] : none},
+                {"losses2", series_.size() > 1 ? series_[1] : none},
+                {"series", named},
+                {"step", step_}};
     }
     if (op == "reset") {
         reset();
-        return {{"ok", initialised_}};
+        return {{"ok", true}};
     }
-    if (op == "use") {
-        use_in_panel();
-        return {{"ok", error_.empty()}, {"message", message_}};
+    if (op == "use" || op == "download") {
+        if (!ready_) return {{"ok", false}, {"error", "nothing trained yet"}};
+        request_weights(op.c_str());
+        return {{"ok", error_.empty()}, {"message", message_}, {"pending", backend_ == Backend::Worker}};
     }
     if (op == "upload_base64") {
         // Tests: the same path as the Upload button, bytes given as base64.
@@ -926,7 +968,12 @@ nlohmann::json TrainPanel::query(const nlohmann::json& request) {
         on_upload(std::move(bytes), request.value("name", "upload.safetensors"));
         return {{"ok", error_.empty()}, {"message", message_}, {"error", error_}};
     }
-    return {{"error", "train panel: unknown op \"" + op + "\" (steps, history, reset, use, upload_base64)"}};
+    if (op == "command") {
+        // Tests: a raw command to the runner (bad ones must come back as an error, not a crash).
+        send(request.value("command", nlohmann::json()));
+        return {{"ok", true}, {"backend", backend_ == Backend::Worker ? "worker" : "page"}};
+    }
+    return {{"error", "train panel: unknown op \"" + op + "\" (steps, history, reset, use, download, upload_base64, command)"}};
 }
 
 const bool registered = app::register_panel(
@@ -940,4 +987,21 @@ extern "C" EMSCRIPTEN_KEEPALIVE void genlab_train_upload(const uint8_t* bytes, i
     if (!g_train_panel) return;
     g_train_panel->on_upload(std::vector<uint8_t>(bytes, bytes + std::max(0, length)),
                              name ? name : "upload.safetensors");
+}
+
+// The worker client (web/genlab-train.js) -> the panel.
+extern "C" EMSCRIPTEN_KEEPALIVE void genlab_train_worker_status(int ok, const char* message) {
+    if (g_train_panel) g_train_panel->on_worker_status(ok != 0, message ? message : "");
+}
+extern "C" EMSCRIPTEN_KEEPALIVE void genlab_train_on_snapshot(const char* header, const float* floats, int count) {
+    if (g_train_panel) g_train_panel->on_snapshot(header ? header : "{}", floats, size_t(std::max(0, count)));
+}
+extern "C" EMSCRIPTEN_KEEPALIVE void genlab_train_on_weights(const char* purpose, const char* file, const char* label,
+                                                             const char* error, const uint8_t* bytes, int length) {
+    if (g_train_panel)
+        g_train_panel->on_weights(purpose, file, label, error,
+                                  std::vector<uint8_t>(bytes, bytes + std::max(0, length)));
+}
+extern "C" EMSCRIPTEN_KEEPALIVE void genlab_train_on_reply(const char* reply) {
+    if (g_train_panel) g_train_panel->on_reply(reply ? reply : "{}");
 }

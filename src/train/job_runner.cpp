@@ -134,6 +134,7 @@ int JobRunner::run(double budget_ms) {
         pending_steps_ = 0;
         changed_ = true;
     }
+    if (!busy()) changed_ = true;  // the last steps of a "step n" go out at once
     const double t1 = now_ms();
     compute_ms_ += t1 - t0;
     compute_steps_ += done;

@@ -1,6 +1,9 @@
-// Train panel in headless Chromium: VAE training started with a real click on Play lowers the
-// loss while frames keep coming; GAN and char-RNN steps give finite losses; the trained VAE
-// downloads as a valid safetensors file that loads back (Upload path) into the VAE panels.
+// Train panel in headless Chromium: training runs in the Web Worker (backend "worker"); VAE
+// training started with a real click on Play lowers the loss while frames keep coming; GAN and
+// char-RNN steps give finite losses and their snapshots (D scores, sample text) arrive; the
+// trained VAE downloads as a valid safetensors file that loads back (Upload path) into the VAE
+// panels; bad commands come back as messages; without Worker (or with a broken worker) the same
+// jobs train on the page and the panel says so.
 // Measured numbers (fps while training, samples/s, chars/s) go to test-results/train-metrics.json.
 //   node --test tests/e2e/train.test.mjs    (GENLAB_SITE_DIR overrides the served directory)
 import { test, before, after } from 'node:test';
@@ -20,6 +23,7 @@ before(async () => {
   assert.deepEqual(await page.evaluate(() => window.genlab.set({ panel: 'train', kind: 'vae' })), { ok: true });
   // The MNIST subset is fetched on demand when the panel opens.
   await page.waitForFunction(() => window.genlab.state().state.ready, null, { timeout: 60_000 });
+  assert.equal((await trainState()).backend, 'worker', 'training should run in the Web Worker');
 });
 
 after(async () => {
@@ -141,26 +145,98 @@ test('the trained VAE downloads as valid safetensors and loads back into the VAE
   assert.deepEqual(errors, []);
 });
 
-test('GAN and char-RNN training steps run with finite losses; throughput measured', async () => {
+test('GAN and char-RNN training steps run in the worker with finite losses; snapshots arrive', async () => {
   for (const kind of ['gan', 'rnn']) {
     assert.deepEqual(await page.evaluate((k) => window.genlab.set({ kind: k }), kind), { ok: true });
-    await page.waitForFunction(() => window.genlab.state().state.ready, null, { timeout: 60_000 });
+    await page.waitForFunction((k) => { const s = window.genlab.state().state; return s.kind === k && s.ready; },
+                               kind, { timeout: 60_000 });
     const r = await page.evaluate(() => window.genlab.query('train', { op: 'steps', n: 8 }));
     assert.equal(r.error, undefined, `${kind}: ${r.error}`);
-    assert.equal(r.steps, 8);
-    assert.ok(r.losses.every(Number.isFinite), `${kind} losses ${r.losses}`);
-    if (kind === 'gan') assert.ok(r.losses2.every(Number.isFinite), `G losses ${r.losses2}`);
-    // Throughput inside the frame loop.
+    assert.equal(r.backend, 'worker');
+    assert.equal(r.queued, 8);
+    await page.waitForFunction((n) => window.genlab.state().state.step >= n, r.from_step + 8, { timeout: 60_000 });
+    const h = await page.evaluate(() => window.genlab.query('train', { op: 'history' }));
+    assert.ok(h.losses.length >= 8, `${kind}: ${h.losses.length} losses after 8 steps`);
+    assert.ok(h.losses.every(Number.isFinite), `${kind} losses ${h.losses}`);
+    if (kind === 'gan') {
+      assert.ok(h.losses2.every(Number.isFinite), `G losses ${h.losses2}`);
+      // The game: D's mean scores on real and generated batches, probabilities.
+      for (const name of ['D(real)', 'D(fake)'])
+        assert.ok(h.series[name].length >= 8 && h.series[name].every((v) => v >= 0 && v <= 1), `${name} ${h.series[name]}`);
+    }
+    // Throughput in the worker, while the page keeps drawing.
     await page.evaluate(() => window.genlab.set({ running: true }));
     const intervals = await frameIntervals(3000);
+    await page.waitForFunction(() => window.genlab.state().state.steps_per_second > 0, null, { timeout: 30_000 });
     const s = await trainState();
     await page.evaluate(() => window.genlab.set({ running: false }));
-    metrics[kind] = { median_frame_ms: median(intervals), fps: 1000 / median(intervals),
+    metrics[kind] = { backend: s.backend, median_frame_ms: median(intervals), fps: 1000 / median(intervals),
                       steps_per_second: s.steps_per_second, items_per_second: s.items_per_second,
                       items: kind === 'rnn' ? 'chars' : 'samples', ms_per_step: s.ms_per_step,
-                      last_loss: s.last_loss };
+                      ui_train_ms_per_frame: s.train_ms, last_loss: s.last_loss };
     assert.ok(intervals.length >= 3, `${kind}: only ${intervals.length} frames in 3 s while training`);
     assert.ok(Number.isFinite(s.last_loss));
+    assert.ok(s.snapshots > 0);
+    if (kind === 'rnn') {
+      await page.waitForFunction(() => window.genlab.state().state.sample.length > 0, null, { timeout: 30_000 });
+      assert.match((await trainState()).sample, /\S/);
+    }
   }
   assert.deepEqual(errors, []);
+});
+
+test('bad training input gives a message and training keeps working', async () => {
+  // Out-of-range values are refused by set() with the reason.
+  const bad = await page.evaluate(() => { try { window.genlab.set({ lr: 5 }); return 'accepted'; } catch (e) { return String(e.message || e); } });
+  assert.match(bad, /lr must be in \(0, 1\)/);
+  // A malformed command reaches the worker and comes back as the panel's error, not a crash.
+  await page.evaluate(() => window.genlab.query('train', { op: 'command', command: { cmd: 'fly' } }));
+  await page.waitForFunction(() => /unknown training command "fly"/.test(window.genlab.state().state.error || ''),
+                             null, { timeout: 30_000 });
+  await page.evaluate(() => window.genlab.query('train', { op: 'command', command: { cmd: 'step', n: -3 } }));
+  await page.waitForFunction(() => /n must be in/.test(window.genlab.state().state.error || ''), null, { timeout: 30_000 });
+  // Too short a user text for the char-RNN.
+  await page.evaluate(() => window.genlab.set({ kind: 'rnn', text: 'x' }));
+  await page.waitForFunction(() => /too short/.test(window.genlab.state().state.error || ''), null, { timeout: 30_000 });
+  // Still trains afterwards.
+  await page.evaluate(() => window.genlab.set({ kind: 'vae' }));
+  await page.waitForFunction(() => { const s = window.genlab.state().state; return s.kind === 'vae' && s.ready; }, null, { timeout: 60_000 });
+  const r = await page.evaluate(() => window.genlab.query('train', { op: 'steps', n: 3 }));
+  await page.waitForFunction((n) => window.genlab.state().state.step >= n, r.from_step + 3, { timeout: 60_000 });
+  assert.deepEqual(errors, []);
+});
+
+// A fresh page where `setup` breaks workers before the app loads.
+async function openFallbackPage(setup, expectedNote) {
+  const ctx = await env.browser.newContext({ viewport: { width: 1200, height: 800 } });
+  const p = await ctx.newPage();
+  const pageErrors = [];
+  p.on('pageerror', (e) => pageErrors.push(String(e)));
+  await setup(ctx, p);
+  await p.goto(env.server.url);
+  await p.waitForFunction(() => window.genlab && window.genlab.ready(), null, { timeout: 60_000 });
+  await p.evaluate(() => window.genlab.set({ panel: 'train', kind: 'gan' }));
+  await p.waitForFunction(() => { const s = window.genlab.state().state; return s.backend === 'page' && s.ready; },
+                          null, { timeout: 90_000 });
+  const s = await p.evaluate(() => window.genlab.state().state);
+  assert.match(s.backend_note, expectedNote);
+  // The same jobs, stepped synchronously on the page.
+  const r = await p.evaluate(() => window.genlab.query('train', { op: 'steps', n: 4 }));
+  assert.equal(r.backend, 'page');
+  assert.equal(r.steps, 4);
+  assert.ok(r.losses.every(Number.isFinite), `losses ${r.losses}`);
+  await p.evaluate(() => window.genlab.set({ running: true }));
+  await p.waitForFunction(() => window.genlab.state().state.step >= 12, null, { timeout: 60_000 });
+  await p.evaluate(() => window.genlab.set({ running: false }));
+  assert.deepEqual(pageErrors, []);
+  await ctx.close();
+}
+
+test('without Web Workers the panel trains on the page and says so', async () => {
+  await openFallbackPage((ctx, p) => p.addInitScript(() => { delete window.Worker; }), /no Web Workers/);
+});
+
+test('a training worker that fails to load falls back to the page', async () => {
+  await openFallbackPage((ctx, p) => p.route('**/genlab_train_worker.wasm', (route) => route.fulfill({ status: 404, body: 'missing' })),
+                         /training worker failed/);
 });
