@@ -1,6 +1,6 @@
 // The Train panel's benchmark in headless Chromium (issue 15): prints numbers, asserts nothing.
 //
-//   node scripts/train-bench.mjs throughput [--seconds 15]   both paths, same models: the page's
+//   node scripts/train-bench.mjs throughput [--seconds 15] [--kinds vae,gan,rnn]   both paths, same models: the page's
 //        time slices (backend=page, the old path) vs the Web Worker; items/s, UI-thread ms per
 //        frame spent on training (state().train_ms, timing.tick_ms), frame intervals
 //   node scripts/train-bench.mjs recipe [--seconds 60] [--kinds gan,rnn,vae]   Play with the
@@ -8,8 +8,8 @@
 //        GAN: `genlab eval gan --n 1000` (confident share, class histogram); char-RNN: 3,000
 //        sampled characters (T 0.8), share of alphabetic tokens in /usr/share/dict/words
 //        (Debian wamerican); VAE: -ELBO (mean of the last 20 training batches) in both paths
-//   node scripts/train-bench.mjs soak [--minutes 30]   GAN in the worker: heap of both modules,
-//        NaN-guard events, frame intervals every 30 s
+//   node scripts/train-bench.mjs soak [--minutes 30] [--every 30]   GAN in the worker: heap of
+//        both modules, NaN-guard events, frame intervals every 30 s
 // Results also go to build/bench/train-<mode>.json. Run after `bash scripts/setup.sh`; on the
 // shared 2-core machine run it under `flock -x /work/notes/heavy.lock`.
 import { execFileSync } from 'node:child_process';
@@ -81,8 +81,9 @@ async function download(page, file) {
 
 async function throughput(env) {
   const seconds = Number(opt('seconds', 15));
+  const kinds = opt('kinds', 'vae,gan,rnn').split(',');
   const rows = [];
-  for (const kind of ['vae', 'gan', 'rnn']) {
+  for (const kind of kinds) {
     for (const backend of ['page', 'worker']) {
       const { context, page } = await openTrain(env, { kind, backend });
       const idle = await frameIntervals(page, 2000);
@@ -108,7 +109,7 @@ async function throughput(env) {
     }
   }
   console.log('\nratio worker / page (items/s):');
-  for (const kind of ['vae', 'gan', 'rnn']) {
+  for (const kind of kinds) {
     const p = rows.find((r) => r.kind === kind && r.backend === 'page'), w = rows.find((r) => r.kind === kind && r.backend === 'worker');
     console.log(`  ${kind}: ${f(w.items_per_second / p.items_per_second, 2)}x`);
   }
@@ -168,7 +169,7 @@ async function soak(env) {
   const samples = [];
   const t0 = Date.now();
   while (Date.now() - t0 < minutes * 60_000) {
-    await sleep(28_000);
+    await sleep(Number(opt('every', 30)) * 1000 - 2000);
     const frames = await frameIntervals(page, 2000);
     const s = await trainState(page);
     const row = { minute: (Date.now() - t0) / 60_000, step: s.step, guard_events: s.guard_events,

@@ -34,7 +34,7 @@ public:
 
     void preview(JobPreview& out) override {
         models::Gan shown = gan_;
-        gan_apply_ema(trainer_, shown, 20);
+        gan_apply_ema(trainer_, shown, 4);  // a rough BatchNorm re-estimate is enough to look at
         nn::Matrix z, generated;
         models::gan_sample_latent(z, kPreviewSamples, shown.config.latent, kPreviewSeed);
         models::gan_generate(generated, z, {}, shown);
