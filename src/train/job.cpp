@@ -75,6 +75,12 @@ void TrainJob::reset(uint64_t seed) {
     ready_ = true;
 }
 
+bool TrainJob::params_finite() {
+    for (const nn::Param* p : params().params)
+        if (!p->value.allFinite()) return false;
+    return true;
+}
+
 bool TrainJob::step(std::vector<float>& values) {
     if (!ready_) throw std::logic_error("train job: reset() before step()");
     if (good_step_ < 0 || (steps_ % kGoodEvery == 0 && steps_ != good_step_)) {
@@ -82,8 +88,15 @@ bool TrainJob::step(std::vector<float>& values) {
         good_step_ = steps_;
     }
     values.clear();
-    train_step(values);
     bool finite = true;
+    try {
+        train_step(values);
+    } catch (const std::exception&) {
+        // A diverged model can also fail inside a step (spectral norm of a NaN weight):
+        // that is the guard's case; any other error is the caller's.
+        if (params_finite()) throw;
+        finite = false;
+    }
     for (float v : values) finite = finite && std::isfinite(v);
     if (finite) {
         ++steps_;
@@ -103,6 +116,16 @@ bool TrainJob::step(std::vector<float>& values) {
                      std::to_string(good_step_) + " and halved the learning rate to " + lr;
     values.clear();
     return false;
+}
+
+void tile_digit_grid(const nn::Matrix& images, int cols, JobPreview& out) {
+    const int side = cols * 28;
+    out.image_side = side;
+    out.image.assign(size_t(side) * side, 0.0f);
+    for (int i = 0; i < cols * cols && i < images.rows(); ++i)
+        for (int y = 0; y < 28; ++y)
+            for (int x = 0; x < 28; ++x)
+                out.image[size_t((i / cols * 28 + y) * side + i % cols * 28 + x)] = images(i, y * 28 + x);
 }
 
 // The defaults of each Train mode, measured in headless Chromium on the 2-core machine (issue 15

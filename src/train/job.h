@@ -73,7 +73,8 @@ public:
     // Weights file bytes; `file` is the weights/ name it replaces ("gan.safetensors"), `label`
     // what the panels call it.
     virtual std::vector<uint8_t> serialise(std::string& file, std::string& label) = 0;
-    // The model's tensors (tests poison one to exercise the NaN guard).
+    // The model's tensors, the GAN's with its discriminator (the NaN guard checks them; tests
+    // poison them).
     virtual nn::ParamList params() = 0;
 
     int guard_events() const { return guard_events_; }
@@ -84,7 +85,8 @@ protected:
     virtual void train_step(std::vector<float>& values) = 0;     // one step, values per series
     virtual void save_good() = 0;                                // copy model + trainer aside
     virtual void restore_good() = 0;
-    virtual void apply_settings() = 0;                                 // lr (and batch) -> the trainer
+    virtual void apply_settings() = 0;                           // lr (and batch) -> the trainer
+    bool params_finite();                                        // every tensor of params()
 
     JobSettings settings_;
     io::MnistSplit mnist_;
@@ -97,6 +99,9 @@ protected:
     int guard_events_ = 0;
     std::string guard_message_;
 };
+
+// Lays out images [n, 784] (n = cols * cols) as one cols x cols grid of 28x28 tiles in out.
+void tile_digit_grid(const nn::Matrix& images, int cols, JobPreview& out);
 
 // The browser's default recipe for each kind (model size, lr, batch: see job_*.cpp).
 std::unique_ptr<TrainJob> make_train_job(JobKind kind);

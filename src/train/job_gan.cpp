@@ -38,13 +38,7 @@ public:
         nn::Matrix z, generated;
         models::gan_sample_latent(z, kPreviewSamples, shown.config.latent, kPreviewSeed);
         models::gan_generate(generated, z, {}, shown);
-        const int side = 4 * 28;
-        out.image_side = side;
-        out.image.assign(size_t(side) * side, 0.0f);
-        for (int i = 0; i < kPreviewSamples; ++i)
-            for (int y = 0; y < 28; ++y)
-                for (int x = 0; x < 28; ++x)
-                    out.image[size_t((i / 4 * 28 + y) * side + i % 4 * 28 + x)] = generated(i, y * 28 + x);
+        tile_digit_grid(generated, 4, out);
         out.points.clear();
         out.point_labels.clear();
         out.text.clear();
@@ -59,7 +53,11 @@ public:
         meta["trained_with"] = "GenLab browser, " + std::to_string(steps_) + " steps, EMA generator";
         return io::serialize_safetensors(models::gan_generator_params(shipped), meta);
     }
-    nn::ParamList params() override { return models::gan_generator_params(gan_); }
+    nn::ParamList params() override {
+        nn::ParamList all = models::gan_generator_params(gan_);
+        for (nn::Param* p : models::gan_discriminator_params(gan_).params) all.add(*p);
+        return all;
+    }
 
 protected:
     void init(uint64_t seed) override {

@@ -28,14 +28,7 @@ public:
                 z(r * kManifold + c, 1) = 2.5f - 5.0f * r / (kManifold - 1);
             }
         models::vae_decode(decoded, z, vae_);
-        const int side = kManifold * 28;
-        out.image_side = side;
-        out.image.assign(size_t(side) * side, 0.0f);
-        for (int i = 0; i < kManifold * kManifold; ++i)
-            for (int y = 0; y < 28; ++y)
-                for (int x = 0; x < 28; ++x)
-                    out.image[size_t((i / kManifold * 28 + y) * side + i % kManifold * 28 + x)] =
-                        decoded(i, y * 28 + x);
+        tile_digit_grid(decoded, kManifold, out);
         const int n = std::min<int>(kScatterPoints, int(images_.rows()));
         nn::Matrix mu, logvar;
         models::vae_encode(mu, logvar, images_.topRows(n), vae_);
