@@ -8,6 +8,17 @@
 add_library(genlab_warnings INTERFACE)
 target_compile_options(genlab_warnings INTERFACE -Wall -Wextra)
 
+# Both builds: which GEMM every nn layer runs (src/nn/gemm.h) and whether the LSTM/GRU gate
+# nonlinearities run four lanes at a time (src/nn/simd.h). Defaults: what measured best (README
+# "Benchmark"): GenLab's kernels in wasm, Eigen natively (its SSE2 kernels are already there).
+if(EMSCRIPTEN)
+  set(GENLAB_GEMM_DEFAULT simd)
+else()
+  set(GENLAB_GEMM_DEFAULT eigen)
+endif()
+set(GENLAB_GEMM "${GENLAB_GEMM_DEFAULT}" CACHE STRING "nn::gemm: simd (GenLab's kernels) or eigen")
+option(GENLAB_SIMD_ACTIVATIONS "LSTM/GRU gate sigmoid/tanh four lanes at a time" ${EMSCRIPTEN})
+
 if(EMSCRIPTEN)
   # -msimd128: ~2.7x on Eigen GEMM. Every browser GenLab targets has wasm SIMD.
   set(CMAKE_C_FLAGS_RELEASE "-O3 -DNDEBUG")

@@ -1,11 +1,14 @@
 #include "nn/conv.h"
 
+#include "nn/gemm.h"
+
 #include <cmath>
 #include <stdexcept>
 
 namespace nn {
 
-// [B, C*S] (batch-major activations) <-> [C, B*S] (channel-major, what the GEMMs want).
+// [B, C*S] (batch-major activations) -> [C, B*S] (channel-major, what the weight-gradient
+// GEMMs want).
 static void batch_to_channel_major(Matrix& out, const Matrix& x, int channels, int spatial) {
     const int batch = static_cast<int>(x.rows());
     out.resize(channels, static_cast<Eigen::Index>(batch) * spatial);
@@ -13,15 +16,6 @@ static void batch_to_channel_major(Matrix& out, const Matrix& x, int channels, i
         for (int c = 0; c < channels; ++c)
             out.block(c, static_cast<Eigen::Index>(b) * spatial, 1, spatial) =
                 x.block(b, static_cast<Eigen::Index>(c) * spatial, 1, spatial);
-}
-
-static void channel_to_batch_major(Matrix& out, const Matrix& x, int batch, int spatial) {
-    const int channels = static_cast<int>(x.rows());
-    out.resize(batch, static_cast<Eigen::Index>(channels) * spatial);
-    for (int b = 0; b < batch; ++b)
-        for (int c = 0; c < channels; ++c)
-            out.block(b, static_cast<Eigen::Index>(c) * spatial, 1, spatial) =
-                x.block(c, static_cast<Eigen::Index>(b) * spatial, 1, spatial);
 }
 
 void im2col(Matrix& cols, const float* images, int batch, int channels, int in_h, int in_w,
@@ -123,9 +117,15 @@ void conv2d_forward(Matrix& y, const Matrix& x, const Conv2d& layer, ConvScratch
     const int batch = static_cast<int>(x.rows());
     im2col(s.cols, x.data(), batch, g.in_channels, g.in_h, g.in_w, g.kernel, g.stride, g.padding,
            g.out_h, g.out_w);
-    s.product.noalias() = layer.weight.value * s.cols;  // [O, B*OH*OW]
-    s.product.colwise() += layer.bias.value.row(0).transpose();
-    channel_to_batch_major(y, s.product, batch, g.out_h * g.out_w);
+    // Sample b's output [O, OH*OW] is row b of y: W [O, C*k*k] x its columns of cols, the
+    // bias added on store; no channel-major product to copy back.
+    const int spatial = g.out_h * g.out_w, fan_in = static_cast<int>(layer.weight.value.cols());
+    y.resize(batch, g.out_features());
+    for (int b = 0; b < batch; ++b)
+        gemm(Transpose::No, Transpose::No, g.out_channels, spatial, fan_in, 1.0f,
+             layer.weight.value.data(), fan_in, s.cols.data() + static_cast<size_t>(b) * spatial,
+             batch * spatial, 0.0f, y.row(b).data(), spatial,
+             {layer.bias.value.data(), BiasAxis::PerRow, Activation::None});
 }
 
 void conv2d_backward(Matrix* dx, const Matrix& dy, const Matrix& x, Conv2d& layer,
@@ -135,10 +135,10 @@ void conv2d_backward(Matrix* dx, const Matrix& dy, const Matrix& x, Conv2d& laye
     batch_to_channel_major(s.channels, dy, g.out_channels, g.out_h * g.out_w);  // [O, B*OHW]
     im2col(s.cols, x.data(), batch, g.in_channels, g.in_h, g.in_w, g.kernel, g.stride, g.padding,
            g.out_h, g.out_w);
-    layer.weight.grad.noalias() += s.channels * s.cols.transpose();
+    matmul(layer.weight.grad, s.channels, Transpose::No, s.cols, Transpose::Yes, 1.0f);
     layer.bias.grad.row(0) += s.channels.rowwise().sum().transpose();
     if (dx) {
-        s.cols.noalias() = layer.weight.value.transpose() * s.channels;  // [C*k*k, B*OHW]
+        matmul(s.cols, layer.weight.value, Transpose::Yes, s.channels, Transpose::No);  // [C*k*k, B*OHW]
         *dx = Matrix::Zero(batch, g.in_features());
         col2im(dx->data(), s.cols, batch, g.in_channels, g.in_h, g.in_w, g.kernel, g.stride,
                g.padding, g.out_h, g.out_w);
@@ -190,15 +190,22 @@ void conv_transpose2d_forward(Matrix& y, const Matrix& x, const ConvTranspose2d&
     check_input(x, g.in_features(), layer.weight.name);
     const int batch = static_cast<int>(x.rows());
     const int out_spatial = g.out_h * g.out_w;
-    batch_to_channel_major(s.channels, x, g.in_channels, g.in_h * g.in_w);  // [C, B*H*W]
-    s.cols.noalias() = layer.weight.value.transpose() * s.channels;         // [O*k*k, B*H*W]
-    y = Matrix::Zero(batch, static_cast<Eigen::Index>(g.out_channels) * out_spatial);
-    col2im(y.data(), s.cols, batch, g.out_channels, g.out_h, g.out_w, g.kernel, g.stride,
-           g.padding, g.in_h, g.in_w);
+    // cols [O*k*k, B*H*W]: sample b's block is W^T [O*k*k, C] x its input, which row b of x
+    // already holds channel-major as [C, H*W].
+    const int in_spatial = g.in_h * g.in_w, taps = static_cast<int>(layer.weight.value.cols());
+    s.cols.resize(taps, static_cast<Eigen::Index>(batch) * in_spatial);
+    for (int b = 0; b < batch; ++b)
+        gemm(Transpose::Yes, Transpose::No, taps, in_spatial, g.in_channels, 1.0f,
+             layer.weight.value.data(), taps, x.row(b).data(), in_spatial, 0.0f,
+             s.cols.data() + static_cast<size_t>(b) * in_spatial, batch * in_spatial);
+    // y starts as the bias and col2im adds the taps into it.
+    y.resize(batch, static_cast<Eigen::Index>(g.out_channels) * out_spatial);
     for (int b = 0; b < batch; ++b)
         for (int o = 0; o < g.out_channels; ++o)
-            y.block(b, static_cast<Eigen::Index>(o) * out_spatial, 1, out_spatial).array() +=
-                layer.bias.value(0, o);
+            y.block(b, static_cast<Eigen::Index>(o) * out_spatial, 1, out_spatial).setConstant(
+                layer.bias.value(0, o));
+    col2im(y.data(), s.cols, batch, g.out_channels, g.out_h, g.out_w, g.kernel, g.stride,
+           g.padding, g.in_h, g.in_w);
 }
 
 void conv_transpose2d_backward(Matrix* dx, const Matrix& dy, const Matrix& x,
@@ -213,10 +220,15 @@ void conv_transpose2d_backward(Matrix* dx, const Matrix& dy, const Matrix& x,
     im2col(s.cols, dy.data(), batch, g.out_channels, g.out_h, g.out_w, g.kernel, g.stride,
            g.padding, g.in_h, g.in_w);                                      // [O*k*k, B*H*W]
     batch_to_channel_major(s.channels, x, g.in_channels, g.in_h * g.in_w);  // [C, B*H*W]
-    layer.weight.grad.noalias() += s.channels * s.cols.transpose();
+    matmul(layer.weight.grad, s.channels, Transpose::No, s.cols, Transpose::Yes, 1.0f);
     if (dx) {
-        s.product.noalias() = layer.weight.value * s.cols;  // [C, B*H*W]
-        channel_to_batch_major(*dx, s.product, batch, g.in_h * g.in_w);
+        // sample b's dx [C, H*W] = W [C, O*k*k] x its columns of cols, straight into row b
+        const int in_spatial = g.in_h * g.in_w, taps = static_cast<int>(layer.weight.value.cols());
+        dx->resize(batch, g.in_features());
+        for (int b = 0; b < batch; ++b)
+            gemm(Transpose::No, Transpose::No, g.in_channels, in_spatial, taps, 1.0f,
+                 layer.weight.value.data(), taps, s.cols.data() + static_cast<size_t>(b) * in_spatial,
+                 batch * in_spatial, 0.0f, dx->row(b).data(), in_spatial);
     }
 }
 

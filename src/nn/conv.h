@@ -39,7 +39,6 @@ struct ConvTranspose2d {
 struct ConvScratch {
     Matrix cols;      // [C*k*k, B*OH*OW] (conv) or [O*k*k, B*H*W] (transposed)
     Matrix channels;  // a [channels, B*spatial] view of an activation
-    Matrix product;   // GEMM result
 };
 
 // Throws std::invalid_argument when the geometry is impossible (e.g. kernel larger than the

@@ -1,5 +1,7 @@
 #include "nn/layers.h"
 
+#include "nn/gemm.h"
+
 #include <cmath>
 #include <stdexcept>
 
@@ -28,18 +30,15 @@ void linear_forward(Matrix& y, const Matrix& x, const Linear& layer) {
         throw std::invalid_argument(layer.weight.name + ": input has " +
                                     std::to_string(x.cols()) + " features, expected " +
                                     std::to_string(layer.in));
-    y.resize(x.rows(), layer.out);
-    y.noalias() = x * layer.weight.value.transpose();
-    y.rowwise() += layer.bias.value.row(0);
+    // y [B, out] = x [B, in] W^T + b, the bias added in the GEMM's store
+    matmul(y, x, Transpose::No, layer.weight.value, Transpose::Yes, 0.0f,
+           {layer.bias.value.data(), BiasAxis::PerColumn, Activation::None});
 }
 
 void linear_backward(Matrix* dx, const Matrix& dy, const Matrix& x, Linear& layer) {
-    layer.weight.grad.noalias() += dy.transpose() * x;   // [out, B] x [B, in]
+    matmul(layer.weight.grad, dy, Transpose::Yes, x, Transpose::No, 1.0f);  // [out, B] x [B, in]
     layer.bias.grad.row(0) += dy.colwise().sum();
-    if (dx) {
-        dx->resize(dy.rows(), layer.in);
-        dx->noalias() = dy * layer.weight.value;         // [B, out] x [out, in]
-    }
+    if (dx) matmul(*dx, dy, Transpose::No, layer.weight.value, Transpose::No);  // [B, out] x [out, in]
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -1,6 +1,8 @@
 #include "nn/rnn.h"
 
+#include "nn/gemm.h"
 #include "nn/layers.h"
+#include "nn/simd.h"
 
 #include <cmath>
 #include <stdexcept>
@@ -69,8 +71,9 @@ void lstm_forward(Matrix& h_seq, const Matrix& x_seq, int steps, const LSTM& lay
     // being allocated and freed on every call.
     Matrix local_gates;
     Matrix& gates = cache ? cache->gates : local_gates;
-    gates.noalias() = x_seq * layer.weight_ih.value.transpose();
-    gates.rowwise() += layer.bias_ih.value.row(0) + layer.bias_hh.value.row(0);
+    const RowVector bias = layer.bias_ih.value.row(0) + layer.bias_hh.value.row(0);
+    matmul(gates, x_seq, Transpose::No, layer.weight_ih.value, Transpose::Yes, 0.0f,
+           {bias.data(), BiasAxis::PerColumn, Activation::None});
     h_seq.resize(static_cast<Eigen::Index>(steps) * B, H);
     if (cache) {
         cache->c.resize(static_cast<Eigen::Index>(steps + 1) * B, H);
@@ -78,35 +81,55 @@ void lstm_forward(Matrix& h_seq, const Matrix& x_seq, int steps, const LSTM& lay
         cache->h_prev.resize(static_cast<Eigen::Index>(steps) * B, H);
         cache->tanh_c.resize(static_cast<Eigen::Index>(steps) * B, H);
     }
-    Matrix step_gates(B, 4 * H);
     for (int t = 0; t < steps; ++t) {
         const Eigen::Index row = static_cast<Eigen::Index>(t) * B;
         if (cache) cache->h_prev.middleRows(row, B) = state.h;
-        step_gates.noalias() = state.h * layer.weight_hh.value.transpose();
-        step_gates += gates.middleRows(row, B);
+        // This step's rows of gates [B, 4H] += h W_hh^T; the nonlinearities then overwrite
+        // them in place (what the cache keeps for backward).
+        gemm(Transpose::No, Transpose::Yes, B, 4 * H, H, 1.0f, state.h.data(), H,
+             layer.weight_hh.value.data(), H, 1.0f, gates.row(row).data(), 4 * H);
         for (int b = 0; b < B; ++b) {
-            float* g = step_gates.row(b).data();
-            for (int j = 0; j < H; ++j) {
+            float* g = gates.row(row + b).data();
+            float* c_row = state.c.row(b).data();
+            float* h_row = state.h.row(b).data();
+            float* tc_row = cache ? cache->tanh_c.row(row + b).data() : nullptr;
+            int j = 0;
+#if defined(GENLAB_SIMD_ACTIVATIONS)
+            for (; j + 4 <= H; j += 4) {
+                using namespace simd;
+                const f32x4 i_gate = sigmoid(load(g + j));
+                const f32x4 f_gate = sigmoid(load(g + H + j));
+                const f32x4 g_gate = simd::tanh(load(g + 2 * H + j));
+                const f32x4 o_gate = sigmoid(load(g + 3 * H + j));
+                const f32x4 c = add(mul(f_gate, load(c_row + j)), mul(i_gate, g_gate));
+                const f32x4 tc = simd::tanh(c);
+                store(c_row + j, c);
+                store(h_row + j, mul(o_gate, tc));
+                store(g + j, i_gate);
+                store(g + H + j, f_gate);
+                store(g + 2 * H + j, g_gate);
+                store(g + 3 * H + j, o_gate);
+                if (tc_row) store(tc_row + j, tc);
+            }
+#endif
+            for (; j < H; ++j) {
                 const float i_gate = sigmoid(g[j]);
                 const float f_gate = sigmoid(g[H + j]);
                 const float g_gate = std::tanh(g[2 * H + j]);
                 const float o_gate = sigmoid(g[3 * H + j]);
-                const float c = f_gate * state.c(b, j) + i_gate * g_gate;
+                const float c = f_gate * c_row[j] + i_gate * g_gate;
                 const float tc = std::tanh(c);
-                state.c(b, j) = c;
-                state.h(b, j) = o_gate * tc;
+                c_row[j] = c;
+                h_row[j] = o_gate * tc;
                 g[j] = i_gate;
                 g[H + j] = f_gate;
                 g[2 * H + j] = g_gate;
                 g[3 * H + j] = o_gate;
-                if (cache) cache->tanh_c(row + b, j) = tc;
+                if (tc_row) tc_row[j] = tc;
             }
         }
         h_seq.middleRows(row, B) = state.h;
-        if (cache) {
-            gates.middleRows(row, B) = step_gates;
-            cache->c.middleRows(row + B, B) = state.c;
-        }
+        if (cache) cache->c.middleRows(row + B, B) = state.c;
     }
 }
 
@@ -136,17 +159,16 @@ void lstm_backward(Matrix* dx_seq, const Matrix& dh_seq, const Matrix& x_seq, in
                 dc_next(b, j) = dc * f_gate;
             }
         }
-        dh_next.noalias() = dgates.middleRows(row, B) * layer.weight_hh.value;
+        // dh_next [B, H] = this step's dgates [B, 4H] x W_hh [4H, H]
+        gemm(Transpose::No, Transpose::No, B, H, 4 * H, 1.0f, dgates.row(row).data(), 4 * H,
+             layer.weight_hh.value.data(), H, 0.0f, dh_next.data(), H);
     }
-    layer.weight_ih.grad.noalias() += dgates.transpose() * x_seq;
-    layer.weight_hh.grad.noalias() += dgates.transpose() * cache.h_prev;
+    matmul(layer.weight_ih.grad, dgates, Transpose::Yes, x_seq, Transpose::No, 1.0f);
+    matmul(layer.weight_hh.grad, dgates, Transpose::Yes, cache.h_prev, Transpose::No, 1.0f);
     RowVector dbias = dgates.colwise().sum();
     layer.bias_ih.grad.row(0) += dbias;
     layer.bias_hh.grad.row(0) += dbias;
-    if (dx_seq) {
-        dx_seq->resize(x_seq.rows(), layer.input_size);
-        dx_seq->noalias() = dgates * layer.weight_ih.value;
-    }
+    if (dx_seq) matmul(*dx_seq, dgates, Transpose::No, layer.weight_ih.value, Transpose::No);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -159,8 +181,8 @@ void gru_forward(Matrix& h_seq, const Matrix& x_seq, int steps, const GRU& layer
     // [T*B, 3H]; in place in cache->gates when there is a cache (see lstm_forward).
     Matrix local_gates;
     Matrix& gi = cache ? cache->gates : local_gates;
-    gi.noalias() = x_seq * layer.weight_ih.value.transpose();
-    gi.rowwise() += layer.bias_ih.value.row(0);
+    matmul(gi, x_seq, Transpose::No, layer.weight_ih.value, Transpose::Yes, 0.0f,
+           {layer.bias_ih.value.data(), BiasAxis::PerColumn, Activation::None});
     h_seq.resize(static_cast<Eigen::Index>(steps) * B, H);
     if (cache) {
         cache->hn.resize(static_cast<Eigen::Index>(steps) * B, H);
@@ -170,17 +192,37 @@ void gru_forward(Matrix& h_seq, const Matrix& x_seq, int steps, const GRU& layer
     for (int t = 0; t < steps; ++t) {
         const Eigen::Index row = static_cast<Eigen::Index>(t) * B;
         if (cache) cache->h_prev.middleRows(row, B) = state.h;
-        gh.noalias() = state.h * layer.weight_hh.value.transpose();
-        gh.rowwise() += layer.bias_hh.value.row(0);
+        // gh [B, 3H] = h W_hh^T + b_hh
+        gemm(Transpose::No, Transpose::Yes, B, 3 * H, H, 1.0f, state.h.data(), H,
+             layer.weight_hh.value.data(), H, 0.0f, gh.data(), 3 * H,
+             {layer.bias_hh.value.data(), BiasAxis::PerColumn, Activation::None});
         for (int b = 0; b < B; ++b) {
             float* g = gi.row(row + b).data();
             const float* hh = gh.row(b).data();
-            for (int j = 0; j < H; ++j) {
+            float* h_row = state.h.row(b).data();
+            float* hn_row = cache ? cache->hn.row(row + b).data() : nullptr;
+            int j = 0;
+#if defined(GENLAB_SIMD_ACTIVATIONS)
+            for (; j + 4 <= H; j += 4) {
+                using namespace simd;
+                const f32x4 r = sigmoid(add(load(g + j), load(hh + j)));
+                const f32x4 z = sigmoid(add(load(g + H + j), load(hh + H + j)));
+                const f32x4 hn = load(hh + 2 * H + j);
+                const f32x4 n = simd::tanh(add(load(g + 2 * H + j), mul(r, hn)));
+                if (hn_row) store(hn_row + j, hn);
+                // (1 - z) n + z h
+                store(h_row + j, add(mul(sub(splat(1.0f), z), n), mul(z, load(h_row + j))));
+                store(g + j, r);
+                store(g + H + j, z);
+                store(g + 2 * H + j, n);
+            }
+#endif
+            for (; j < H; ++j) {
                 const float r = sigmoid(g[j] + hh[j]);
                 const float z = sigmoid(g[H + j] + hh[H + j]);
                 const float n = std::tanh(g[2 * H + j] + r * hh[2 * H + j]);
-                if (cache) cache->hn(row + b, j) = hh[2 * H + j];
-                state.h(b, j) = (1.0f - z) * n + z * state.h(b, j);
+                if (hn_row) hn_row[j] = hh[2 * H + j];
+                h_row[j] = (1.0f - z) * n + z * h_row[j];
                 g[j] = r;
                 g[H + j] = z;
                 g[2 * H + j] = n;
@@ -223,16 +265,15 @@ void gru_backward(Matrix* dx_seq, const Matrix& dh_seq, const Matrix& x_seq, int
                 dh_next(b, j) = dh * z;  // direct path; the gates' path is added below
             }
         }
-        dh_next.noalias() += dgh.middleRows(row, B) * layer.weight_hh.value;
+        // dh_next [B, H] += this step's dgh [B, 3H] x W_hh [3H, H]
+        gemm(Transpose::No, Transpose::No, B, H, 3 * H, 1.0f, dgh.row(row).data(), 3 * H,
+             layer.weight_hh.value.data(), H, 1.0f, dh_next.data(), H);
     }
-    layer.weight_ih.grad.noalias() += dgi.transpose() * x_seq;
-    layer.weight_hh.grad.noalias() += dgh.transpose() * cache.h_prev;
+    matmul(layer.weight_ih.grad, dgi, Transpose::Yes, x_seq, Transpose::No, 1.0f);
+    matmul(layer.weight_hh.grad, dgh, Transpose::Yes, cache.h_prev, Transpose::No, 1.0f);
     layer.bias_ih.grad.row(0) += dgi.colwise().sum();
     layer.bias_hh.grad.row(0) += dgh.colwise().sum();
-    if (dx_seq) {
-        dx_seq->resize(x_seq.rows(), layer.input_size);
-        dx_seq->noalias() = dgi * layer.weight_ih.value;
-    }
+    if (dx_seq) matmul(*dx_seq, dgi, Transpose::No, layer.weight_ih.value, Transpose::No);
 }
 
 }  // namespace nn

@@ -1,10 +1,12 @@
-// Eigen sgemm throughput, native and wasm: the numbers behind "how big a model can train in
-// the browser". A benchmark, not a test: it prints, it never fails.
+// nn::gemm throughput (the product every layer runs), native and wasm: the numbers behind "how
+// big a model can train in the browser". A benchmark, not a test: it prints, it never fails.
+// Natively nn::gemm is Eigen's product; in wasm GenLab's SIMD kernels (CMake GENLAB_GEMM).
 //
 //   genlab_bench_gemm [--quick]          (wasm: node build/wasm/genlab_bench_gemm.js)
 //
 // Each case is C[M,N] = A[M,K] * B[K,N], row-major like nn::Matrix, 2*M*N*K flops per product,
 // repeated until ~0.25 s (0.05 s with --quick) has passed; the best of 3 such runs is reported.
+#include "nn/gemm.h"
 #include "nn/tensor.h"
 
 #include <algorithm>
@@ -34,7 +36,7 @@ double gflops(const GemmCase& c, double min_seconds) {
         const auto start = Clock::now();
         double elapsed = 0.0;
         do {
-            out.noalias() = a * b;
+            nn::matmul(out, a, nn::Transpose::No, b, nn::Transpose::No);
             checksum_sink += out(0, 0);
             ++reps;
             elapsed = std::chrono::duration<double>(Clock::now() - start).count();
@@ -58,17 +60,19 @@ int main(int argc, char** argv) {
         {"linear 64x784x256", 64, 784, 256},
         // Conv 5x5 as im2col GEMM: weights [O=32, C*kh*kw=1*5*5] x patches [25, B*H*W=16*24*24].
         {"im2col conv 32x25x9216", 32, 25, 9216},
+        // Batch-1 products: the LSTM step h [1,240] x W_hh^T [240,960] as [1,240]x[240,960].
+        {"gemv 1x240x960", 1, 240, 960},
     };
 #if defined(__EMSCRIPTEN__) && defined(__wasm_simd128__)
-    // Eigen 3.4 has no wasm packet math; simd128 helps through the compiler's vectoriser.
-    const char* target = "wasm, simd128 (auto-vectorised)";
+    const char* target = "wasm, simd128";
 #elif defined(__EMSCRIPTEN__)
     const char* target = "wasm, no simd";
 #else
     const char* target = "native";
 #endif
-    std::printf("Eigen %d.%d.%d sgemm, %s, Eigen SIMD: %s\n", EIGEN_WORLD_VERSION,
-                EIGEN_MAJOR_VERSION, EIGEN_MINOR_VERSION, target, Eigen::SimdInstructionSetsInUse());
+    std::printf("nn::gemm (%s; Eigen %d.%d.%d, SIMD %s), %s\n", nn::gemm_backend(),
+                EIGEN_WORLD_VERSION, EIGEN_MAJOR_VERSION, EIGEN_MINOR_VERSION,
+                Eigen::SimdInstructionSetsInUse(), target);
     std::printf("%-26s %12s\n", "case (M x K x N)", "GFLOP/s");
     for (const GemmCase& c : cases) {
         std::printf("%-26s %12.2f\n", c.name, gflops(c, min_seconds));
