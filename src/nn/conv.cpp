@@ -190,14 +190,17 @@ void conv_transpose2d_forward(Matrix& y, const Matrix& x, const ConvTranspose2d&
     check_input(x, g.in_features(), layer.weight.name);
     const int batch = static_cast<int>(x.rows());
     const int out_spatial = g.out_h * g.out_w;
-    // cols [O*k*k, B*H*W]: sample b's block is W^T [O*k*k, C] x its input, which row b of x
-    // already holds channel-major as [C, H*W].
-    const int in_spatial = g.in_h * g.in_w, taps = static_cast<int>(layer.weight.value.cols());
-    s.cols.resize(taps, static_cast<Eigen::Index>(batch) * in_spatial);
-    for (int b = 0; b < batch; ++b)
-        gemm(Transpose::Yes, Transpose::No, taps, in_spatial, g.in_channels, 1.0f,
-             layer.weight.value.data(), taps, x.row(b).data(), in_spatial, 0.0f,
-             s.cols.data() + static_cast<size_t>(b) * in_spatial, batch * in_spatial);
+    // cols [O*k*k, B*H*W] = W^T [O*k*k, C] x channels [C, B*H*W]: one GEMM for the batch (a
+    // wide N keeps the kernel's tiles full); at batch 1, x already is [C, H*W].
+    const int columns = batch * g.in_h * g.in_w, taps = static_cast<int>(layer.weight.value.cols());
+    const float* channels = x.data();
+    if (batch > 1) {
+        batch_to_channel_major(s.channels, x, g.in_channels, g.in_h * g.in_w);
+        channels = s.channels.data();
+    }
+    s.cols.resize(taps, columns);
+    gemm(Transpose::Yes, Transpose::No, taps, columns, g.in_channels, 1.0f,
+         layer.weight.value.data(), taps, channels, columns, 0.0f, s.cols.data(), columns);
     // y starts as the bias and col2im adds the taps into it.
     y.resize(batch, static_cast<Eigen::Index>(g.out_channels) * out_spatial);
     for (int b = 0; b < batch; ++b)

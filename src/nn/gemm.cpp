@@ -55,7 +55,11 @@ inline void store_vec4(simd::f32x4 product, float* c, int i, int j, const StoreS
 //
 // MR x NR = 4 x 8: 8 f32x4 accumulators + 2 for B + 1 splat of A fit x86-64's 16 xmm
 // registers that V8 maps wasm SIMD onto (a 4x16 tile spilled). Measured in the README.
-constexpr int MR = 4, NR = 8, NV = NR / 4;
+#ifndef GENLAB_GEMM_MR  // overridable for tile experiments: -DGENLAB_GEMM_MR=6
+#define GENLAB_GEMM_MR 4
+#define GENLAB_GEMM_NR 8
+#endif
+constexpr int MR = GENLAB_GEMM_MR, NR = GENLAB_GEMM_NR, NV = NR / 4;
 constexpr int KC = 256, MC = 128, NC = 512;
 
 // op(A)[i][k] for A stored [M, K] (No) or [K, M] (Yes)
@@ -99,22 +103,24 @@ void pack_b(Transpose t, const float* B, int ldb, int k0, int kc, int j0, int nc
     }
 }
 
-// tile[MR][NR] = a_strip[kc][MR]^T b_strip[kc][NR]
+// tile[MR][NR] = a_strip[kc][MR]^T b_strip[kc][NR], for the first 4 * V of the NR columns
+// (V = NV normally; V = 1 for a last strip at most 4 wide, e.g. a 7x7 image's 49 columns).
+template <int V>
 void micro_kernel(int kc, const float* a, const float* b, float* tile) {
     using namespace simd;
-    f32x4 acc[MR][NV];
+    f32x4 acc[MR][V];
     for (int r = 0; r < MR; ++r)
-        for (int v = 0; v < NV; ++v) acc[r][v] = splat(0.0f);
+        for (int v = 0; v < V; ++v) acc[r][v] = splat(0.0f);
     for (int k = 0; k < kc; ++k, a += MR, b += NR) {
-        f32x4 bv[NV];
-        for (int v = 0; v < NV; ++v) bv[v] = load(b + 4 * v);
+        f32x4 bv[V];
+        for (int v = 0; v < V; ++v) bv[v] = load(b + 4 * v);
         for (int r = 0; r < MR; ++r) {
             const f32x4 av = load_splat(a + r);
-            for (int v = 0; v < NV; ++v) acc[r][v] = add(acc[r][v], mul(av, bv[v]));
+            for (int v = 0; v < V; ++v) acc[r][v] = add(acc[r][v], mul(av, bv[v]));
         }
     }
     for (int r = 0; r < MR; ++r)
-        for (int v = 0; v < NV; ++v) store(tile + r * NR + 4 * v, acc[r][v]);
+        for (int v = 0; v < V; ++v) store(tile + r * NR + 4 * v, acc[r][v]);
 }
 
 void store_tile(const float* tile, int mr, int nr, float* C, int ldc, int i0, int j0,
@@ -153,11 +159,12 @@ void gemm_packed(Transpose ta, Transpose tb, int M, int N, int K, float alpha, c
                 pack_a(ta, A, lda, i0, mc, k0, kc, buffers.a.data());
                 for (int jr = 0; jr < nc; jr += NR) {
                     const float* b_strip = buffers.b.data() + static_cast<size_t>(jr) * kc;
+                    const int nr = std::min(NR, nc - jr);
                     for (int ir = 0; ir < mc; ir += MR) {
-                        micro_kernel(kc, buffers.a.data() + static_cast<size_t>(ir) * kc, b_strip,
-                                     tile);
-                        store_tile(tile, std::min(MR, mc - ir), std::min(NR, nc - jr), C, ldc,
-                                   i0 + ir, j0 + jr, step);
+                        const float* a_strip = buffers.a.data() + static_cast<size_t>(ir) * kc;
+                        if (nr <= 4) micro_kernel<1>(kc, a_strip, b_strip, tile);
+                        else micro_kernel<NV>(kc, a_strip, b_strip, tile);
+                        store_tile(tile, std::min(MR, mc - ir), nr, C, ldc, i0 + ir, j0 + jr, step);
                     }
                 }
             }
@@ -182,34 +189,57 @@ void gemv(const float* x, int K, const float* W, int ldw, bool w_rows_are_n, int
         if (act == Activation::Relu) v = std::max(v, 0.0f);
         *out = v;
     };
+    // outputs n..n+3 at once when y is contiguous
+    auto finish4 = [&](int n, const float* dots) {
+        if (incy != 1) {
+            for (int i = 0; i < 4; ++i) finish(n + i, dots[i]);
+            return;
+        }
+        f32x4 v = mul(splat(alpha), load(dots));
+        if (beta != 0.0f) v = add(v, mul(splat(beta), load(y + n)));
+        if (bias) v = add(v, bias_step ? load(bias + n) : splat(bias[0]));
+        if (act == Activation::Relu) v = max(v, splat(0.0f));
+        store(y + n, v);
+    };
     if (w_rows_are_n) {
-        // Four rows at a time, two f32x4 accumulators each over k.
+        // Four rows at a time, two f32x4 accumulators each (8 independent add chains), the
+        // four dot products reduced into one vector and stored together.
         int n = 0;
         for (; n + 4 <= N; n += 4) {
             const float* w0 = W + static_cast<size_t>(n) * ldw;
             const float* w1 = w0 + ldw;
             const float* w2 = w1 + ldw;
             const float* w3 = w2 + ldw;
-            f32x4 a0 = splat(0.0f), a1 = a0, a2 = a0, a3 = a0;
+            f32x4 a0 = splat(0.0f), a1 = a0, a2 = a0, a3 = a0, b0 = a0, b1 = a0, b2 = a0, b3 = a0;
             int k = 0;
-            for (; k + 4 <= K; k += 4) {
-                const f32x4 xv = load(x + k);
-                a0 = add(a0, mul(load(w0 + k), xv));
-                a1 = add(a1, mul(load(w1 + k), xv));
-                a2 = add(a2, mul(load(w2 + k), xv));
-                a3 = add(a3, mul(load(w3 + k), xv));
+            for (; k + 8 <= K; k += 8) {
+                const f32x4 xa = load(x + k), xb = load(x + k + 4);
+                a0 = add(a0, mul(load(w0 + k), xa));
+                a1 = add(a1, mul(load(w1 + k), xa));
+                a2 = add(a2, mul(load(w2 + k), xa));
+                a3 = add(a3, mul(load(w3 + k), xa));
+                b0 = add(b0, mul(load(w0 + k + 4), xb));
+                b1 = add(b1, mul(load(w1 + k + 4), xb));
+                b2 = add(b2, mul(load(w2 + k + 4), xb));
+                b3 = add(b3, mul(load(w3 + k + 4), xb));
             }
-            float d0 = sum(a0), d1 = sum(a1), d2 = sum(a2), d3 = sum(a3);
+            if (k + 4 <= K) {
+                const f32x4 xa = load(x + k);
+                a0 = add(a0, mul(load(w0 + k), xa));
+                a1 = add(a1, mul(load(w1 + k), xa));
+                a2 = add(a2, mul(load(w2 + k), xa));
+                a3 = add(a3, mul(load(w3 + k), xa));
+                k += 4;
+            }
+            alignas(16) float d[4];
+            store(d, sum4(add(a0, b0), add(a1, b1), add(a2, b2), add(a3, b3)));
             for (; k < K; ++k) {
-                d0 += w0[k] * x[k];
-                d1 += w1[k] * x[k];
-                d2 += w2[k] * x[k];
-                d3 += w3[k] * x[k];
+                d[0] += w0[k] * x[k];
+                d[1] += w1[k] * x[k];
+                d[2] += w2[k] * x[k];
+                d[3] += w3[k] * x[k];
             }
-            finish(n, d0);
-            finish(n + 1, d1);
-            finish(n + 2, d2);
-            finish(n + 3, d3);
+            finish4(n, d);
         }
         for (; n < N; ++n) {
             const float* w = W + static_cast<size_t>(n) * ldw;
@@ -244,7 +274,9 @@ void gemv(const float* x, int K, const float* W, int ldw, bool w_rows_are_n, int
                 for (int c = 0; c < nb; ++c) chunk[c] += xk * w[c];
             }
         }
-        for (int c = 0; c < nb; ++c) finish(n0 + c, chunk[c]);
+        int c = 0;
+        for (; c + 4 <= nb; c += 4) finish4(n0 + c, chunk + c);
+        for (; c < nb; ++c) finish(n0 + c, chunk[c]);
     }
 }
 
@@ -268,10 +300,14 @@ void gemm_simd(Transpose ta, Transpose tb, int M, int N, int K, float alpha, con
         x.resize(static_cast<size_t>(K));
         if (M == 1) {
             // x = row 0 of op(A); W = op(B), stored [K, N] (No) or [N, K] (Yes)
-            for (int k = 0; k < K; ++k) x[k] = ta == Transpose::No ? A[k] : A[static_cast<size_t>(k) * lda];
+            const float* row = A;
+            if (ta == Transpose::Yes) {
+                for (int k = 0; k < K; ++k) x[k] = A[static_cast<size_t>(k) * lda];
+                row = x.data();
+            }
             const float* bias = e.axis == BiasAxis::None ? nullptr : e.bias;
             const int bias_step = e.axis == BiasAxis::PerColumn ? 1 : 0;
-            gemv(x.data(), K, B, ldb, tb == Transpose::Yes, N, alpha, beta, C, 1, bias, bias_step,
+            gemv(row, K, B, ldb, tb == Transpose::Yes, N, alpha, beta, C, 1, bias, bias_step,
                  e.activation);
         } else {
             // C^T [1, M] = op(B)^T [1, K] op(A)^T [K, M]; op(A) stored [M, K] (No) or [K, M] (Yes)

@@ -40,6 +40,12 @@ inline float sum(f32x4 v) {
 }
 // round to nearest, as int lanes; 2^n from an int lane n (|n| < 127)
 inline f32x4 abs(f32x4 v) { return wasm_f32x4_abs(v); }
+// [sum(a), sum(b), sum(c), sum(d)]: a 4x4 transpose folded into two adds
+inline f32x4 sum4(f32x4 a, f32x4 b, f32x4 c, f32x4 d) {
+    const f32x4 ab = wasm_f32x4_add(wasm_i32x4_shuffle(a, b, 0, 4, 1, 5), wasm_i32x4_shuffle(a, b, 2, 6, 3, 7));
+    const f32x4 cd = wasm_f32x4_add(wasm_i32x4_shuffle(c, d, 0, 4, 1, 5), wasm_i32x4_shuffle(c, d, 2, 6, 3, 7));
+    return wasm_f32x4_add(wasm_i32x4_shuffle(ab, cd, 0, 1, 4, 5), wasm_i32x4_shuffle(ab, cd, 2, 3, 6, 7));
+}
 // t (>= 0) with the sign bit of x
 inline f32x4 with_sign_of(f32x4 t, f32x4 x) {
     return wasm_v128_or(t, wasm_v128_and(x, wasm_i32x4_splat(INT32_MIN)));
@@ -66,6 +72,11 @@ inline float sum(f32x4 v) {
     return (lanes[0] + lanes[1]) + (lanes[2] + lanes[3]);
 }
 inline f32x4 abs(f32x4 v) { return _mm_andnot_ps(_mm_set1_ps(-0.0f), v); }
+inline f32x4 sum4(f32x4 a, f32x4 b, f32x4 c, f32x4 d) {
+    const f32x4 ab = _mm_add_ps(_mm_unpacklo_ps(a, b), _mm_unpackhi_ps(a, b));
+    const f32x4 cd = _mm_add_ps(_mm_unpacklo_ps(c, d), _mm_unpackhi_ps(c, d));
+    return _mm_add_ps(_mm_movelh_ps(ab, cd), _mm_movehl_ps(cd, ab));
+}
 inline f32x4 with_sign_of(f32x4 t, f32x4 x) { return _mm_or_ps(t, _mm_and_ps(x, _mm_set1_ps(-0.0f))); }
 inline f32x4 round_nearest(f32x4 v) { return _mm_cvtepi32_ps(_mm_cvtps_epi32(v)); }
 inline f32x4 exp2_int(f32x4 n) {
@@ -94,6 +105,10 @@ GENLAB_SIMD_LANEWISE(min, a.v[i] < b.v[i] ? a.v[i] : b.v[i])
 GENLAB_SIMD_LANEWISE(max, a.v[i] > b.v[i] ? a.v[i] : b.v[i])
 #undef GENLAB_SIMD_LANEWISE
 inline float sum(f32x4 a) { return (a.v[0] + a.v[1]) + (a.v[2] + a.v[3]); }
+inline f32x4 sum4(f32x4 a, f32x4 b, f32x4 c, f32x4 d) {
+    return {{(a.v[0] + a.v[2]) + (a.v[1] + a.v[3]), (b.v[0] + b.v[2]) + (b.v[1] + b.v[3]),
+             (c.v[0] + c.v[2]) + (c.v[1] + c.v[3]), (d.v[0] + d.v[2]) + (d.v[1] + d.v[3])}};
+}
 inline f32x4 abs(f32x4 a) {
     f32x4 r;
     for (int i = 0; i < 4; ++i) r.v[i] = a.v[i] < 0 ? -a.v[i] : a.v[i];
