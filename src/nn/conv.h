@@ -1,4 +1,6 @@
-// 2-D convolutions lowered to im2col + one GEMM per batch (all samples side by side).
+// 2-D convolutions lowered to im2col + nn::gemm. Conv2d forward (and ConvTranspose2d's dx):
+// one GEMM per sample that stores straight into that sample's output row; ConvTranspose2d
+// forward and the weight gradients: one GEMM over the whole batch (all samples side by side).
 //
 // Shapes: x [B, C*H*W] and y [B, O*OH*OW], features in PyTorch (C, H, W) order; square
 // kernels k, stride s, padding p.
