@@ -66,12 +66,31 @@ constexpr int KC = 256, MC = 128, NC = 512;
 void pack_a(Transpose t, const float* A, int lda, int i0, int mc, int k0, int kc, float* out) {
     for (int ir = 0; ir < mc; ir += MR) {
         const int mr = std::min(MR, mc - ir);
-        for (int k = 0; k < kc; ++k, out += MR) {
+        int k = 0;
+        if (MR == 4 && t == Transpose::No && mr == 4) {
+            // 4 rows x 4 k at a time: four row loads, one 4x4 transpose, four strip stores
+            const float* src = A + static_cast<size_t>(i0 + ir) * lda + k0;
+            for (; k + 4 <= kc; k += 4, out += 4 * MR) {
+                simd::f32x4 r0 = simd::load(src + k), r1 = simd::load(src + lda + k),
+                            r2 = simd::load(src + 2 * static_cast<size_t>(lda) + k),
+                            r3 = simd::load(src + 3 * static_cast<size_t>(lda) + k);
+                simd::transpose4(r0, r1, r2, r3);
+                simd::store(out, r0);
+                simd::store(out + MR, r1);
+                simd::store(out + 2 * MR, r2);
+                simd::store(out + 3 * MR, r3);
+            }
+        }
+        for (; k < kc; ++k, out += MR) {
             if (t == Transpose::No) {
                 const float* src = A + static_cast<size_t>(i0 + ir) * lda + (k0 + k);
                 for (int r = 0; r < mr; ++r) out[r] = src[static_cast<size_t>(r) * lda];
             } else {
                 const float* src = A + static_cast<size_t>(k0 + k) * lda + (i0 + ir);
+                if (MR == 4 && mr == 4) {
+                    simd::store(out, simd::load(src));
+                    continue;
+                }
                 for (int r = 0; r < mr; ++r) out[r] = src[r];
             }
             for (int r = mr; r < MR; ++r) out[r] = 0.0f;
@@ -94,7 +113,24 @@ void pack_b(Transpose t, const float* B, int ldb, int k0, int kc, int j0, int nc
                 }
             }
         } else {
-            for (int k = 0; k < kc; ++k, out += NR) {
+            int k = 0;
+            if (nr == NR) {
+                // NR rows of B x 4 k at a time, as NR/4 4x4 transposes
+                for (; k + 4 <= kc; k += 4, out += 4 * NR) {
+                    for (int v = 0; v < NV; ++v) {
+                        const float* src = B + static_cast<size_t>(j0 + jr + 4 * v) * ldb + (k0 + k);
+                        simd::f32x4 r0 = simd::load(src), r1 = simd::load(src + ldb),
+                                    r2 = simd::load(src + 2 * static_cast<size_t>(ldb)),
+                                    r3 = simd::load(src + 3 * static_cast<size_t>(ldb));
+                        simd::transpose4(r0, r1, r2, r3);
+                        simd::store(out + 4 * v, r0);
+                        simd::store(out + NR + 4 * v, r1);
+                        simd::store(out + 2 * NR + 4 * v, r2);
+                        simd::store(out + 3 * NR + 4 * v, r3);
+                    }
+                }
+            }
+            for (; k < kc; ++k, out += NR) {
                 const float* src = B + static_cast<size_t>(j0 + jr) * ldb + (k0 + k);
                 for (int c = 0; c < nr; ++c) out[c] = src[static_cast<size_t>(c) * ldb];
                 for (int c = nr; c < NR; ++c) out[c] = 0.0f;

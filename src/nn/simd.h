@@ -15,6 +15,7 @@
 #include <wasm_simd128.h>
 #define GENLAB_SIMD_WASM 1
 #elif defined(__SSE2__)
+#include <xmmintrin.h>
 #include <emmintrin.h>
 #define GENLAB_SIMD_SSE2 1
 #endif
@@ -40,6 +41,15 @@ inline float sum(f32x4 v) {
 }
 // round to nearest, as int lanes; 2^n from an int lane n (|n| < 127)
 inline f32x4 abs(f32x4 v) { return wasm_f32x4_abs(v); }
+// rows r0..r3 of a 4x4 block become its columns
+inline void transpose4(f32x4& r0, f32x4& r1, f32x4& r2, f32x4& r3) {
+    const f32x4 t0 = wasm_i32x4_shuffle(r0, r1, 0, 4, 1, 5), t1 = wasm_i32x4_shuffle(r0, r1, 2, 6, 3, 7);
+    const f32x4 t2 = wasm_i32x4_shuffle(r2, r3, 0, 4, 1, 5), t3 = wasm_i32x4_shuffle(r2, r3, 2, 6, 3, 7);
+    r0 = wasm_i32x4_shuffle(t0, t2, 0, 1, 4, 5);
+    r1 = wasm_i32x4_shuffle(t0, t2, 2, 3, 6, 7);
+    r2 = wasm_i32x4_shuffle(t1, t3, 0, 1, 4, 5);
+    r3 = wasm_i32x4_shuffle(t1, t3, 2, 3, 6, 7);
+}
 // [sum(a), sum(b), sum(c), sum(d)]: a 4x4 transpose folded into two adds
 inline f32x4 sum4(f32x4 a, f32x4 b, f32x4 c, f32x4 d) {
     const f32x4 ab = wasm_f32x4_add(wasm_i32x4_shuffle(a, b, 0, 4, 1, 5), wasm_i32x4_shuffle(a, b, 2, 6, 3, 7));
@@ -72,6 +82,7 @@ inline float sum(f32x4 v) {
     return (lanes[0] + lanes[1]) + (lanes[2] + lanes[3]);
 }
 inline f32x4 abs(f32x4 v) { return _mm_andnot_ps(_mm_set1_ps(-0.0f), v); }
+inline void transpose4(f32x4& r0, f32x4& r1, f32x4& r2, f32x4& r3) { _MM_TRANSPOSE4_PS(r0, r1, r2, r3); }
 inline f32x4 sum4(f32x4 a, f32x4 b, f32x4 c, f32x4 d) {
     const f32x4 ab = _mm_add_ps(_mm_unpacklo_ps(a, b), _mm_unpackhi_ps(a, b));
     const f32x4 cd = _mm_add_ps(_mm_unpacklo_ps(c, d), _mm_unpackhi_ps(c, d));
@@ -105,6 +116,15 @@ GENLAB_SIMD_LANEWISE(min, a.v[i] < b.v[i] ? a.v[i] : b.v[i])
 GENLAB_SIMD_LANEWISE(max, a.v[i] > b.v[i] ? a.v[i] : b.v[i])
 #undef GENLAB_SIMD_LANEWISE
 inline float sum(f32x4 a) { return (a.v[0] + a.v[1]) + (a.v[2] + a.v[3]); }
+inline void transpose4(f32x4& r0, f32x4& r1, f32x4& r2, f32x4& r3) {
+    f32x4* rows[4] = {&r0, &r1, &r2, &r3};
+    for (int i = 0; i < 4; ++i)
+        for (int j = i + 1; j < 4; ++j) {
+            const float t = rows[i]->v[j];
+            rows[i]->v[j] = rows[j]->v[i];
+            rows[j]->v[i] = t;
+        }
+}
 inline f32x4 sum4(f32x4 a, f32x4 b, f32x4 c, f32x4 d) {
     return {{(a.v[0] + a.v[2]) + (a.v[1] + a.v[3]), (b.v[0] + b.v[2]) + (b.v[1] + b.v[3]),
              (c.v[0] + c.v[2]) + (c.v[1] + c.v[3]), (d.v[0] + d.v[2]) + (d.v[1] + d.v[3])}};
