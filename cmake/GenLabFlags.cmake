@@ -13,11 +13,15 @@ target_compile_options(genlab_warnings INTERFACE -Wall -Wextra)
 # "Benchmark"): GenLab's kernels in wasm, Eigen natively (its SSE2 kernels are already there).
 if(EMSCRIPTEN)
   set(GENLAB_GEMM_DEFAULT simd)
+  set(GENLAB_SIMD_ACTIVATIONS_DEFAULT ON)
 else()
+  # natively the defaults keep the numbers the tests' goldens were made with
   set(GENLAB_GEMM_DEFAULT eigen)
+  set(GENLAB_SIMD_ACTIVATIONS_DEFAULT OFF)
 endif()
 set(GENLAB_GEMM "${GENLAB_GEMM_DEFAULT}" CACHE STRING "nn::gemm: simd (GenLab's kernels) or eigen")
-option(GENLAB_SIMD_ACTIVATIONS "LSTM/GRU gate sigmoid/tanh four lanes at a time" ${EMSCRIPTEN})
+option(GENLAB_SIMD_ACTIVATIONS "sigmoid/tanh (layers and LSTM/GRU gates) four lanes at a time"
+       ${GENLAB_SIMD_ACTIVATIONS_DEFAULT})
 
 if(EMSCRIPTEN)
   # -msimd128: ~2.7x on Eigen GEMM. Every browser GenLab targets has wasm SIMD.
