@@ -33,35 +33,22 @@ _genlab_as_root() {
     fi
 }
 
-# Makes `apt-get source` work: adds deb-src entries mirroring the first Debian/Ubuntu `deb`
-# source, then updates the lists. Does nothing when source packages are already reachable.
+# Makes `apt-get source` work: writes deb-src entries that mirror this machine's own `deb`
+# entries (scripts/deb-src-entries.sh: classic sources.list and deb822 *.sources), then updates
+# the lists. Does nothing when source packages are already reachable. Never guesses a mirror.
 _genlab_ensure_deb_src() {
     if apt-get source --print-uris "$1" >/dev/null 2>&1; then return 0; fi
-    local codename uri signed file
-    codename=$(. /etc/os-release && echo "${VERSION_CODENAME:-}")
-    [ -n "$codename" ] || { _genlab_say "cannot tell the distribution codename from /etc/os-release"; return 1; }
-    for file in /etc/apt/sources.list.d/debian.sources /etc/apt/sources.list.d/ubuntu.sources; do
-        [ -f "$file" ] || continue
-        uri=$(awk '/^URIs:/ {print $2; exit}' "$file")
-        signed=$(awk '/^Signed-By:/ {print $2; exit}' "$file")
-        break
-    done
-    if [ -z "${uri:-}" ] && [ -f /etc/apt/sources.list ]; then
-        uri=$(awk '$1 == "deb" && $0 !~ /security/ {for (i = 2; i <= NF; i++) if ($i ~ /^[a-z]+:\/\//) {print $i; exit}}' /etc/apt/sources.list)
-    fi
-    [ -n "${uri:-}" ] || uri=http://deb.debian.org/debian
-    _genlab_say "adding deb-src entries for $codename ($uri) to fetch source packages"
-    {
-        echo "# Added by GenLab's emsdk-env.sh: source packages (SDL2, Dear ImGui) for the wasm build."
-        echo "Types: deb-src"
-        echo "URIs: $uri"
-        echo "Suites: $codename"
-        echo "Components: main"
-        [ -n "${signed:-}" ] && echo "Signed-By: $signed"
-    } | _genlab_as_root tee /etc/apt/sources.list.d/genlab-deb-src.sources >/dev/null || return 1
+    local root entries
+    root=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+    entries=$(bash "$root/scripts/deb-src-entries.sh" /etc/apt) || return 1
+    _genlab_say "adding deb-src entries that mirror this machine's deb entries" \
+        "(/etc/apt/sources.list.d/genlab-deb-src.sources) to fetch source packages"
+    printf '%s\n' "$entries" | _genlab_as_root tee /etc/apt/sources.list.d/genlab-deb-src.sources >/dev/null || {
+        _genlab_say "could not write /etc/apt/sources.list.d/genlab-deb-src.sources"; return 1; }
     _genlab_logged "${GENLAB_DEPS_ROOT}/logs/apt-update.log" _genlab_as_root apt-get update || return 1
     apt-get source --print-uris "$1" >/dev/null 2>&1 || {
-        _genlab_say "apt-get source $1 still does not work after adding deb-src entries"; return 1; }
+        _genlab_say "apt-get source $1 still does not work after adding deb-src entries" \
+            "(/etc/apt/sources.list.d/genlab-deb-src.sources); does your mirror carry source packages?"; return 1; }
 }
 
 # Candidate version of a source package, e.g. 2.26.5+dfsg-1.

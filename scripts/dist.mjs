@@ -7,6 +7,9 @@
 //      that serves the site from a sub-folder)
 //   4. print sizes: raw, gzip -9, brotli (quality 11), per file and in total; --fast-sizes uses
 //      gzip -6 and brotli quality 5 (what a CDN compressing on the fly does; the tests use it)
+//   5. write those compressed bodies as precompressed siblings FILE.gz and FILE.br (for hosts that
+//      serve them: nginx gzip_static/brotli_static, Netlify, static-server.mjs --encoding gzip|br)
+//      where they are smaller, and an empty .nojekyll (GitHub Pages then serves every file as is)
 import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
@@ -39,7 +42,7 @@ if (!index.includes('name="genlab-offline"')) {
 }
 const ON_DEMAND = new Set(['data/mnist-train-subset.bin', 'data/corpus-excerpt.txt']);
 const cached = walk(out).map(rel)
-  .filter((f) => !ON_DEMAND.has(f) && f !== 'sw.js' && f !== 'offline-files.json' && !f.endsWith('.md') && !f.endsWith('.png'))
+  .filter((f) => !ON_DEMAND.has(f) && f !== 'sw.js' && f !== '.nojekyll' && f !== 'offline-files.json' && !f.endsWith('.md') && !f.endsWith('.png'))
   .sort();
 const version = crypto.createHash('sha256');
 for (const f of cached) version.update(f).update(fs.readFileSync(path.join(out, f)));
@@ -58,17 +61,23 @@ if (absolute.length) {
 }
 
 // 4. sizes
+let precompressed = 0;
 const rows = walk(out).map((f) => {
   const bytes = fs.readFileSync(f);
-  return {
-    file: rel(f),
-    raw: bytes.length,
-    gzip: zlib.gzipSync(bytes, { level: fastSizes ? 6 : 9 }).length,
-    brotli: zlib.brotliCompressSync(bytes, {
-      params: { [zlib.constants.BROTLI_PARAM_QUALITY]: fastSizes ? 5 : 11, [zlib.constants.BROTLI_PARAM_SIZE_HINT]: bytes.length },
-    }).length,
-  };
+  const gzip = zlib.gzipSync(bytes, { level: fastSizes ? 6 : 9 });
+  const brotli = zlib.brotliCompressSync(bytes, {
+    params: { [zlib.constants.BROTLI_PARAM_QUALITY]: fastSizes ? 5 : 11, [zlib.constants.BROTLI_PARAM_SIZE_HINT]: bytes.length },
+  });
+  // 5. siblings, only where compression pays (not for PNGs or tiny files)
+  for (const [ext, body] of [['.gz', gzip], ['.br', brotli]]) {
+    if (body.length < bytes.length * 0.9 && bytes.length > 1024) {
+      fs.writeFileSync(f + ext, body);
+      precompressed++;
+    }
+  }
+  return { file: rel(f), raw: bytes.length, gzip: gzip.length, brotli: brotli.length };
 }).sort((a, b) => b.raw - a.raw);
+fs.writeFileSync(path.join(out, '.nojekyll'), '');
 const kb = (n) => (n / 1024).toFixed(1).padStart(9);
 const line = (name, r) => console.log(`${name.padEnd(36)} ${kb(r.raw)} ${kb(r.gzip)} ${kb(r.brotli)}`);
 console.log(`sizes in KiB; gzip level ${fastSizes ? 6 : 9}, brotli quality ${fastSizes ? 5 : 11}`);
@@ -81,5 +90,6 @@ line('app (html, js, css, wasm)', sum((r) => /\.(html|js|css|wasm)$/.test(r.file
 line('weights', sum((r) => r.file.startsWith('weights/')));
 line('data', sum((r) => r.file.startsWith('data/')));
 line('total', sum(() => true));
-console.log(`dist: ${rows.length} files in ${out}/ (offline cache: ${cached.length + 1} entries); ` +
+console.log(`dist: ${rows.length} files in ${out}/ (offline cache: ${cached.length + 1} entries; ` +
+  `${precompressed} precompressed .gz/.br siblings; .nojekyll); ` +
   'serve it with any static file server, e.g. node scripts/static-server.mjs ' + out);

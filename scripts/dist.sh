@@ -10,4 +10,5 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 if [ "${GENLAB_SKIP_SETUP:-0}" != 1 ]; then
     bash scripts/setup.sh
 fi
+source scripts/node-env.sh && genlab_node_check
 exec node scripts/dist.mjs build/site "${OUT:-dist}"

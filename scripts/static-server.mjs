@@ -1,12 +1,21 @@
 // A tiny static file server for build/site (scripts/serve.sh) and the e2e tests.
-//   node scripts/static-server.mjs DIR [--port 8080] [--host 127.0.0.1]
-// Correct MIME types (application/wasm enables streaming compilation), content-length (the
-// loader's progress bar), no caching (a rebuilt app is picked up on reload), and no path
-// escapes out of DIR.
+//   node scripts/static-server.mjs DIR [--port 8080] [--host 127.0.0.1] [--encoding MODE]
+// Correct MIME types (application/wasm enables streaming compilation), content-length, no
+// caching (a rebuilt app is picked up on reload), and no path escapes out of DIR.
+// --encoding (default identity) imitates what real static hosts send, for the e2e tests:
+//   identity  the file as it is, Content-Length = file size
+//   gzip, br  Content-Encoding gzip / br with Content-Length = size of the COMPRESSED body (GitHub
+//             Pages, Netlify, nginx gzip_static); a precompressed FILE.gz / FILE.br sibling
+//             (scripts/dist.mjs writes them) is sent when present and not older than FILE
+//   chunked   Content-Encoding gzip, Transfer-Encoding chunked, no Content-Length (nginx `gzip on`)
+// A client that does not accept the encoding (Accept-Encoding) gets the file as it is.
 import http from 'node:http';
 import fs from 'node:fs';
 import path from 'node:path';
+import zlib from 'node:zlib';
 import { fileURLToPath } from 'node:url';
+
+export const ENCODINGS = ['identity', 'gzip', 'br', 'chunked'];
 
 const MIME = {
   '.html': 'text/html; charset=utf-8',
@@ -22,9 +31,43 @@ const MIME = {
   '.safetensors': 'application/octet-stream',
 };
 
-// Starts serving `root`; resolves to { server, port, url, close() }. port 0 picks a free port.
-// `headers` are added to every file response (the e2e tests serve the app under a strict CSP).
-export function startServer({ root, port = 0, host = '127.0.0.1', log = false, headers = {} }) {
+// Compressed bodies, computed once per file version (path, size, mtime): brotli quality 5 and
+// gzip level 6, what CDNs use when compressing on the fly.
+const compressedCache = new Map();
+function compressedBody(file, stat, coding) {
+  for (const [ext, name] of [['.gz', 'gzip'], ['.br', 'br']]) {
+    if (name !== coding) continue;
+    try {
+      const sibling = fs.statSync(file + ext);
+      if (sibling.isFile() && sibling.mtimeMs >= stat.mtimeMs) return fs.readFileSync(file + ext);
+    } catch { /* no precompressed sibling */ }
+  }
+  const key = `${coding}:${file}:${stat.size}:${stat.mtimeMs}`;
+  let body = compressedCache.get(key);
+  if (!body) {
+    const bytes = fs.readFileSync(file);
+    body = coding === 'br'
+      ? zlib.brotliCompressSync(bytes, { params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 5,
+                                                    [zlib.constants.BROTLI_PARAM_SIZE_HINT]: bytes.length } })
+      : zlib.gzipSync(bytes, { level: 6 });
+    if (compressedCache.size > 200) compressedCache.clear();
+    compressedCache.set(key, body);
+  }
+  return body;
+}
+
+function accepts(req, coding) {
+  return String(req.headers['accept-encoding'] || '').split(',')
+    .some((part) => part.trim().split(';')[0].trim().toLowerCase() === coding);
+}
+
+// Starts serving `root`; resolves to { server, port, url, encoding, close() }. port 0 picks a
+// free port. `headers` are added to every file response (the e2e tests serve the app under a
+// strict CSP). `encoding`: one of ENCODINGS (see the top of the file).
+export function startServer({ root, port = 0, host = '127.0.0.1', log = false, headers = {}, encoding = 'identity' }) {
+  if (!ENCODINGS.includes(encoding)) {
+    return Promise.reject(new Error(`static-server: --encoding ${encoding}: expected one of ${ENCODINGS.join(', ')}`));
+  }
   const base = path.resolve(root);
   const server = http.createServer((req, res) => {
     let pathname;
@@ -49,14 +92,33 @@ export function startServer({ root, port = 0, host = '127.0.0.1', log = false, h
         res.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
         return;
       }
-      res.writeHead(200, {
+      const common = {
         'content-type': MIME[path.extname(file).toLowerCase()] || 'application/octet-stream',
-        'content-length': stat.size,
         'cache-control': 'no-cache',
         ...headers,
-      });
+      };
+      const coding = encoding === 'chunked' ? 'gzip' : encoding;
+      if (coding === 'identity' || !accepts(req, coding)) {
+        res.writeHead(200, { ...common, 'content-length': stat.size, ...(coding === 'identity' ? {} : { vary: 'Accept-Encoding' }) });
+        if (req.method === 'HEAD') { res.end(); return; }
+        fs.createReadStream(file).pipe(res);
+        return;
+      }
+      let body;
+      try {
+        body = compressedBody(file, stat, coding);
+      } catch (e) {
+        res.writeHead(500, { 'content-type': 'text/plain' }).end(`cannot read ${pathname}: ${e.message}`);
+        return;
+      }
+      const framing = encoding === 'chunked' ? { 'transfer-encoding': 'chunked' } : { 'content-length': body.length };
+      res.writeHead(200, { ...common, 'content-encoding': coding, vary: 'Accept-Encoding', ...framing });
       if (req.method === 'HEAD') { res.end(); return; }
-      fs.createReadStream(file).pipe(res);
+      if (encoding !== 'chunked') { res.end(body); return; }
+      // Several chunks, as a compressing proxy streams them.
+      const CHUNK = 64 * 1024;
+      for (let at = 0; at < body.length; at += CHUNK) res.write(body.subarray(at, at + CHUNK));
+      res.end();
     });
   });
   return new Promise((resolve, reject) => {
@@ -65,6 +127,7 @@ export function startServer({ root, port = 0, host = '127.0.0.1', log = false, h
       const actual = server.address().port;
       resolve({
         server,
+        encoding,
         port: actual,
         url: `http://${host}:${actual}/`,
         close: () => new Promise((done) => { server.closeAllConnections?.(); server.close(done); }),
@@ -81,7 +144,13 @@ if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.me
   };
   const port = Number(option('--port', process.env.PORT || 8080));
   const host = option('--host', '127.0.0.1');
+  const encoding = option('--encoding', 'identity');
   const root = args[0] || '.';
-  const { url } = await startServer({ root, port, host, log: true });
-  console.log(`serving ${path.resolve(root)} at ${url} (Ctrl-C to stop)`);
+  try {
+    const { url } = await startServer({ root, port, host, log: true, encoding });
+    console.log(`serving ${path.resolve(root)} at ${url}${encoding === 'identity' ? '' : ` (${encoding})`} (Ctrl-C to stop)`);
+  } catch (e) {
+    console.error(e.message);
+    process.exit(2);
+  }
 }

@@ -3,6 +3,7 @@
 #   native   doctest unit tests, g++ Release           build/native/genlab_tests
 #   wasm     the same tests compiled with emcc, node    build/wasm/genlab_tests.js
 #   cli      the native genlab command line, node       tests/cli/*.test.mjs (node --test)
+#   scripts  set-up and server scripts, node            tests/scripts/*.test.mjs (deb-src, steps, Node, encodings)
 #   torch    the PyTorch twins and DDP training, pytest   python/tests (Debian's python3-torch)
 #   e2e      Playwright + headless Chromium on build/site  tests/e2e/*.test.mjs (node --test)
 #   asan     the unit tests with ASan + UBSan           build/asan (GENLAB_SKIP_ASAN=1 skips)
@@ -12,7 +13,9 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 start=$SECONDS
 JOBS=$(nproc 2>/dev/null || echo 2)
 
-bash scripts/setup.sh || { echo "test: setup failed"; exit 1; }
+bash scripts/setup.sh || { echo "test: setup failed (its report is above)"; exit 1; }
+# shellcheck source=node-env.sh
+source scripts/node-env.sh && genlab_node_check || exit 1
 
 logs=build/test-logs
 mkdir -p "$logs"
@@ -65,6 +68,7 @@ run_suite native build/native/genlab_tests
 # --no-colors: under node doctest takes the pipe for a terminal.
 run_suite wasm node --no-experimental-fetch build/wasm/genlab_tests.js --no-colors
 run_suite cli node --test --test-reporter=spec tests/cli/
+run_suite scripts node --test --test-reporter=spec tests/scripts/
 # Debian's interpreter, where apt puts python3-torch (a python3 earlier on PATH may lack it).
 torch_suite() {
     local python=${GENLAB_PYTHON:-/usr/bin/python3}

@@ -1,6 +1,6 @@
-// Loads build output genlab_app.js/.wasm: shows status and a download progress bar (streamed
-// fetch, driven by content-length), then exposes the JS door `window.genlab` once the runtime
-// is up. The C++ side's only exports are its EMSCRIPTEN_KEEPALIVE functions.
+// Loads build output genlab_app.js/.wasm: shows status and a download progress bar (the bytes
+// that arrive are counted; the total is known only when the host sends no Content-Encoding),
+// compiles while downloading, then exposes the JS door `window.genlab` once the runtime is up. The C++ side's only exports are its EMSCRIPTEN_KEEPALIVE functions.
 (function () {
   'use strict';
   const statusEl = document.getElementById('status');
@@ -19,28 +19,57 @@
     setStatus('GenLab failed to start: ' + what + ' (see the browser console).', 0);
   }
 
-  // Fetches a URL, reporting progress; resolves to its bytes.
-  async function fetchWithProgress(url, label) {
+  const MB = (n) => (n / 1048576).toFixed(1);
+
+  // The size to expect for the progress bar: Content-Length counts the bytes on the wire, which
+  // are the file's bytes only without a Content-Encoding (gzip/br hosts send the compressed size,
+  // while fetch hands over the decompressed bytes). 0 = unknown.
+  function expectedSize(response) {
+    const coding = (response.headers.get('content-encoding') || 'identity').trim().toLowerCase();
+    return coding === 'identity' ? Number(response.headers.get('content-length')) || 0 : 0;
+  }
+
+  function showDownload(label, received, total) {
+    if (total) setStatus('Downloading ' + label + ': ' + MB(received) + ' / ' + MB(total) + ' MB', Math.min(received / total, 1));
+    else setStatus('Downloading ' + label + ': ' + MB(received) + ' MB');
+  }
+
+  // The response's body passed through unchanged, counting the bytes that arrive.
+  function countedBody(response, label) {
+    const total = expectedSize(response);
+    let received = 0;
+    showDownload(label, 0, total);
+    return response.body.pipeThrough(new TransformStream({
+      transform(chunk, controller) {
+        received += chunk.length;
+        showDownload(label, received, total);
+        controller.enqueue(chunk);
+      },
+    }));
+  }
+
+  async function fetchOk(url) {
     const response = await fetch(url);
     if (!response.ok) throw new Error(url + ': HTTP ' + response.status);
-    const total = Number(response.headers.get('content-length')) || 0;
-    if (!response.body || !total) {
-      setStatus('Downloading ' + label + '…');
-      return new Uint8Array(await response.arrayBuffer());
+    return response;
+  }
+
+  // Compiles while downloading (instantiateStreaming) when the host sends application/wasm;
+  // otherwise downloads, then compiles, and says why it is slower.
+  async function instantiateApp(url, imports) {
+    const response = await fetchOk(url);
+    const type = (response.headers.get('content-type') || '').split(';')[0].trim().toLowerCase();
+    if (type === 'application/wasm' && WebAssembly.instantiateStreaming && response.body) {
+      const counted = new Response(countedBody(response, 'GenLab'), { headers: { 'content-type': 'application/wasm' } });
+      return WebAssembly.instantiateStreaming(counted, imports);
     }
-    const reader = response.body.getReader();
-    const bytes = new Uint8Array(total);
-    let received = 0;
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      if (received + value.length > total) throw new Error(url + ': more bytes than content-length');
-      bytes.set(value, received);
-      received += value.length;
-      setStatus('Downloading ' + label + ': ' + (received / 1048576).toFixed(1) + ' / ' +
-                (total / 1048576).toFixed(1) + ' MB', received / total);
-    }
-    return bytes.subarray(0, received);
+    console.warn('GenLab: ' + url + ' is served as "' + (type || 'no content-type') + '", not application/wasm, ' +
+                 'so it is compiled after the download instead of during it (slower start). ' +
+                 'Configure the web server to send .wasm files as application/wasm.');
+    const bytes = response.body ? new Uint8Array(await new Response(countedBody(response, 'GenLab')).arrayBuffer())
+                                : new Uint8Array(await response.arrayBuffer());
+    setStatus('Compiling… (' + url + ' is not served as application/wasm: slower start)');
+    return WebAssembly.instantiate(bytes, imports);
   }
 
   window.Module = {
@@ -49,11 +78,7 @@
     printErr: (text) => console.warn(text),
     // Download the wasm ourselves to show progress, then hand it to emscripten.
     instantiateWasm(imports, successCallback) {
-      fetchWithProgress('genlab_app.wasm', 'GenLab')
-        .then((bytes) => {
-          setStatus('Compiling…');
-          return WebAssembly.instantiate(bytes, imports);
-        })
+      instantiateApp('genlab_app.wasm', imports)
         .then((result) => successCallback(result.instance, result.module))
         .catch((err) => { console.error(err); fail(String(err.message || err)); });
       return {};  // exports arrive asynchronously through successCallback

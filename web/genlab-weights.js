@@ -1,6 +1,8 @@
 // Fetches weights (weights/<file>) and data files (data/<file>) for the C++ side and hands the
 // bytes over through the bridge (src/app/bridge.cpp): genlab_{weights,data}_{progress,loaded,failed}.
-//   - streamed fetch, progress from content-length;
+//   - streamed fetch; progress counts the bytes that arrive, against the size in the manifest, or
+//     Content-Length when the host sends no Content-Encoding (with gzip/br, Content-Length is the
+//     compressed size), or without a total;
 //   - weights are cached with the Cache API, keyed by URL + sha256 from weights/manifest.json,
 //     and verified with crypto.subtle.digest (a mismatch is a failure with a clear message);
 //     without a manifest entry a file is fetched uncached and unverified;
@@ -11,7 +13,8 @@
   const CACHE_NAME = 'genlab-weights-v1';
   let manifestPromise = null;
 
-  // file -> lowercase sha256 hex, {} when manifest.json is missing or unreadable.
+  // file -> { sha256: lowercase hex, bytes: raw size or 0 }, {} when manifest.json is missing
+  // or unreadable.
   function manifest() {
     if (!manifestPromise) {
       manifestPromise = fetch('weights/manifest.json', { cache: 'no-cache' })
@@ -20,7 +23,11 @@
         .then((m) => {
           const map = {};
           if (m && Array.isArray(m.files)) {
-            for (const f of m.files) if (f && f.file && f.sha256) map[f.file] = String(f.sha256).toLowerCase();
+            for (const f of m.files) {
+              if (f && f.file && f.sha256) {
+                map[f.file] = { sha256: String(f.sha256).toLowerCase(), bytes: Number(f.bytes) > 0 ? Number(f.bytes) : 0 };
+              }
+            }
           }
           return map;
         });
@@ -38,7 +45,9 @@
     try { return 'caches' in window ? await caches.open(CACHE_NAME) : null; } catch { return null; }
   }
 
-  async function download(url, onProgress) {
+  // Resolves to the body's bytes; onProgress(received, total) with total 0 when it is unknown.
+  // `knownSize` (from the manifest) is the file's raw size, whatever the transfer encoding.
+  async function download(url, knownSize, onProgress) {
     let response;
     try {
       response = await fetch(url, { cache: 'no-cache' });
@@ -49,7 +58,8 @@
       throw new Error(`${url}: HTTP ${response.status} ${response.statusText || ''}`.trim() +
                       (response.status === 404 ? ' (the file is not on the server; was the site built with bash scripts/setup.sh?)' : ''));
     }
-    const total = Number(response.headers.get('content-length')) || 0;
+    const coding = (response.headers.get('content-encoding') || 'identity').trim().toLowerCase();
+    const total = knownSize || (coding === 'identity' ? Number(response.headers.get('content-length')) || 0 : 0);
     if (!response.body) return new Uint8Array(await response.arrayBuffer());
     const reader = response.body.getReader();
     const chunks = [];
@@ -60,13 +70,14 @@
         if (done) break;
         chunks.push(value);
         received += value.length;
-        if (total) onProgress(Math.min(received / total, 1));
+        onProgress(received, total);
       }
     } catch (err) {
       throw new Error(`${url}: download interrupted after ${received} of ${total || '?'} bytes (${err.message || err})`);
     }
     if (total && received !== total) {
-      throw new Error(`${url}: truncated download, got ${received} of ${total} bytes`);
+      throw new Error(`${url}: ${received < total ? 'truncated download' : 'more bytes than expected'}, ` +
+                      `got ${received} of ${total} bytes${knownSize ? ' (size from weights/manifest.json)' : ''}`);
     }
     const bytes = new Uint8Array(received);
     let offset = 0;
@@ -86,7 +97,7 @@
   }
 
   function report(kind, what, file, ...args) {
-    const types = what === 'progress' ? ['string', 'number'] : ['string', 'string'];
+    const types = what === 'progress' ? ['string', 'number', 'number'] : ['string', 'string'];
     window.Module.ccall(`genlab_${kind}_${what}`, null, types, [file, ...args]);
   }
 
@@ -94,7 +105,8 @@
     kind = kind === 'data' ? 'data' : 'weights';
     const url = `${kind}/${file}`;
     try {
-      const expected = kind === 'weights' ? (await manifest())[file] : undefined;
+      const entry = kind === 'weights' ? (await manifest())[file] : undefined;
+      const expected = entry && entry.sha256;
       const cache = expected ? await openCache() : null;
       const key = expected ? `${new URL(url, location.href).href}?sha256=${expected}` : null;
       if (cache) {
@@ -102,14 +114,14 @@
         if (hit) {
           const bytes = new Uint8Array(await hit.arrayBuffer());
           if ((await sha256Hex(bytes)) === expected) {
-            report(kind, 'progress', file, 1);
+            report(kind, 'progress', file, bytes.length, bytes.length);
             handOver(kind, file, bytes);
             return;
           }
           await cache.delete(key);  // corrupted entry: fetch again
         }
       }
-      const bytes = await download(url, (f) => report(kind, 'progress', file, f));
+      const bytes = await download(url, entry ? entry.bytes : 0, (received, total) => report(kind, 'progress', file, received, total));
       if (expected) {
         const actual = await sha256Hex(bytes);
         if (actual && actual !== expected) {

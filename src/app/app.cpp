@@ -37,6 +37,23 @@ void start_fetch(const std::string& file, const char* kind) {
     }, file.c_str(), kind);
 }
 
+// received/total in bytes from JS; total 0 = unknown (compressed transfer, no manifest size).
+void set_download_progress(double& progress, double& received_bytes, bool& total_known,
+                           double received, double total) {
+    received_bytes = std::max(received, 0.0);
+    total_known = total > 0;
+    progress = total_known ? std::clamp(received / total, 0.0, 1.0) : 0.0;
+}
+
+// A bar with the percentage when the total is known, otherwise an empty bar with the MB so far.
+void draw_download_progress(double progress, double received_bytes, bool total_known) {
+    char overlay[48];
+    if (total_known) std::snprintf(overlay, sizeof overlay, "%.0f%%", progress * 100.0);
+    else std::snprintf(overlay, sizeof overlay, "%.1f MB received", received_bytes / 1048576.0);
+    ImGui::ProgressBar(static_cast<float>(progress),
+                       ImVec2(std::min(ImGui::GetContentRegionAvail().x, 360.0f), 0), overlay);
+}
+
 }  // namespace
 
 WeightsSlot& request_weights(const std::string& file) {
@@ -55,6 +72,8 @@ void retry_weights(const std::string& file) {
     if (slot.status == WeightsStatus::Loading) return;
     slot.status = WeightsStatus::Loading;
     slot.progress = 0.0;
+    slot.received_bytes = 0.0;
+    slot.total_known = false;
     slot.error.clear();
     start_fetch(file, "weights");
 }
@@ -92,18 +111,16 @@ bool weights_gate(WeightsSlot& slot, const char* what) {
         if (Panel* p = active_panel()) remember_item_rect(std::string(p->id()) + "/retry:" + slot.file);
     } else {
         ImGui::Text("Loading the %s (weights/%s)...", what, slot.file.c_str());
-        char overlay[32];
-        std::snprintf(overlay, sizeof overlay, "%.0f%%", slot.progress * 100.0);
-        ImGui::ProgressBar(static_cast<float>(slot.progress),
-                           ImVec2(std::min(ImGui::GetContentRegionAvail().x, 360.0f), 0), overlay);
+        draw_download_progress(slot.progress, slot.received_bytes, slot.total_known);
     }
     ImGui::PopID();
     return false;
 }
 
-void on_weights_progress(const std::string& file, double fraction) {
+void on_weights_progress(const std::string& file, double received, double total) {
     WeightsSlot& slot = request_weights(file);
-    if (slot.status == WeightsStatus::Loading) slot.progress = std::clamp(fraction, 0.0, 1.0);
+    if (slot.status != WeightsStatus::Loading) return;
+    set_download_progress(slot.progress, slot.received_bytes, slot.total_known, received, total);
 }
 
 void on_weights_loaded(const std::string& file, std::vector<uint8_t> bytes) {
@@ -124,6 +141,7 @@ nlohmann::json weights_state() {
     for (const auto& [file, slot] : weight_slots()) {
         nlohmann::json s = {{"status", names[static_cast<int>(slot.status)]},
                             {"progress", slot.progress},
+                            {"received_bytes", slot.received_bytes},
                             {"generation", slot.generation}};
         if (!slot.error.empty()) s["error"] = slot.error;
         out[file] = s;
@@ -157,6 +175,8 @@ void retry_data(const std::string& file) {
     if (slot.status == WeightsStatus::Loading) return;
     slot.status = WeightsStatus::Loading;
     slot.progress = 0.0;
+    slot.received_bytes = 0.0;
+    slot.total_known = false;
     slot.error.clear();
     start_fetch(file, "data");
 }
@@ -174,16 +194,16 @@ bool data_gate(DataSlot& slot, const char* what) {
         if (ImGui::Button("Retry")) retry_data(slot.file);
     } else {
         ImGui::Text("Loading the %s (data/%s)...", what, slot.file.c_str());
-        ImGui::ProgressBar(static_cast<float>(slot.progress),
-                           ImVec2(std::min(ImGui::GetContentRegionAvail().x, 360.0f), 0));
+        draw_download_progress(slot.progress, slot.received_bytes, slot.total_known);
     }
     ImGui::PopID();
     return false;
 }
 
-void on_data_progress(const std::string& file, double fraction) {
+void on_data_progress(const std::string& file, double received, double total) {
     DataSlot& slot = request_data(file);
-    if (slot.status == WeightsStatus::Loading) slot.progress = std::clamp(fraction, 0.0, 1.0);
+    if (slot.status != WeightsStatus::Loading) return;
+    set_download_progress(slot.progress, slot.received_bytes, slot.total_known, received, total);
 }
 
 void on_data_loaded(const std::string& file, std::vector<uint8_t> bytes) {

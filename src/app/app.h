@@ -32,7 +32,9 @@ enum class WeightsStatus { Idle, Loading, Ready, Failed };
 struct WeightsSlot {
     std::string file;                    // e.g. "gan.safetensors" (relative to weights/)
     WeightsStatus status = WeightsStatus::Idle;
-    double progress = 0.0;               // 0..1 while Loading (from content-length)
+    double progress = 0.0;               // 0..1 while Loading, when the total is known
+    double received_bytes = 0.0;         // while Loading; shown alone when the total is unknown
+    bool total_known = false;            // manifest size or an uncompressed Content-Length
     std::string error;                   // set when Failed: what went wrong, in words
     std::shared_ptr<io::SafetensorsFile> data;  // set when Ready (already validated)
     int generation = 0;                  // bumps on every (re)load, so panels notice new data

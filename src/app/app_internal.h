@@ -16,7 +16,9 @@ namespace app {
 struct DataSlot {
     std::string file;
     WeightsStatus status = WeightsStatus::Idle;
-    double progress = 0.0;
+    double progress = 0.0;               // 0..1 while Loading, when the total is known
+    double received_bytes = 0.0;         // while Loading; shown alone when the total is unknown
+    bool total_known = false;
     std::string error;
     std::vector<uint8_t> bytes;
     int generation = 0;
@@ -26,10 +28,11 @@ void retry_data(const std::string& file);
 bool data_gate(DataSlot& slot, const char* what);
 
 // JS -> C++ hand-offs (bridge.cpp).
-void on_weights_progress(const std::string& file, double fraction);
+// `total` is 0 when unknown (a compressing host and no manifest size).
+void on_weights_progress(const std::string& file, double received, double total);
 void on_weights_loaded(const std::string& file, std::vector<uint8_t> bytes);
 void on_weights_failed(const std::string& file, const std::string& message);
-void on_data_progress(const std::string& file, double fraction);
+void on_data_progress(const std::string& file, double received, double total);
 void on_data_loaded(const std::string& file, std::vector<uint8_t> bytes);
 void on_data_failed(const std::string& file, const std::string& message);
 nlohmann::json weights_state();  // {"gan.safetensors": {"status", "progress", "error"}, ...}

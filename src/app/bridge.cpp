@@ -8,7 +8,8 @@
 //   genlab_query(panel, json)      -> the panel's query() result, or {"error": "..."}
 //   genlab_ui(json)                -> lesson flags and page messages (lesson.cpp), set from the URL
 //                                     by web/genlab-url.js: view, hide, show, lock, theme, notes, ...
-//   genlab_weights_progress/loaded/failed(file, ...)  weights hand-off (JS fetches)
+//   genlab_weights_progress/loaded/failed(file, ...)  weights hand-off (JS fetches; progress is
+//                                                     (received bytes, expected total or 0))
 //   genlab_data_progress/loaded/failed(file, ...)     data files (MNIST test subset)
 //
 // Returned strings live until the next call of the same function.
@@ -85,8 +86,8 @@ EMSCRIPTEN_KEEPALIVE const char* genlab_query(const char* panel_id, const char* 
     }
 }
 
-EMSCRIPTEN_KEEPALIVE void genlab_weights_progress(const char* file, double fraction) {
-    app::on_weights_progress(file, fraction);
+EMSCRIPTEN_KEEPALIVE void genlab_weights_progress(const char* file, double received, double total) {
+    app::on_weights_progress(file, received, total);
 }
 
 // `bytes` is a malloc'd buffer owned by JS (it frees it after the call); copied here.
@@ -98,8 +99,8 @@ EMSCRIPTEN_KEEPALIVE void genlab_weights_failed(const char* file, const char* me
     app::on_weights_failed(file, message ? message : "unknown error");
 }
 
-EMSCRIPTEN_KEEPALIVE void genlab_data_progress(const char* file, double fraction) {
-    app::on_data_progress(file, fraction);
+EMSCRIPTEN_KEEPALIVE void genlab_data_progress(const char* file, double received, double total) {
+    app::on_data_progress(file, received, total);
 }
 
 EMSCRIPTEN_KEEPALIVE void genlab_data_loaded(const char* file, const uint8_t* bytes, int length) {

@@ -11,13 +11,16 @@ export const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '
 export const siteDir = process.env.GENLAB_SITE_DIR || path.join(repo, 'build/site');
 export const resultsDir = path.join(repo, 'test-results');
 
-export async function startApp({ root = siteDir } = {}) {
+// `encoding`: how the server sends files (scripts/static-server.mjs: identity, gzip, br, chunked).
+// With `browser` given, that browser is shared and close() leaves it open.
+export async function startApp({ root = siteDir, encoding = 'identity', browser = null } = {}) {
   if (!fs.existsSync(path.join(root, 'genlab_app.wasm'))) {
     throw new Error(`${root}/genlab_app.wasm is missing: run bash scripts/setup.sh`);
   }
-  const server = await startServer({ root, port: 0 });
-  const browser = await launchChromium();
-  return { server, browser, close: async () => { await browser.close(); await server.close(); } };
+  const server = await startServer({ root, port: 0, encoding });
+  const shared = !!browser;
+  browser = browser || await launchChromium();
+  return { server, browser, close: async () => { if (!shared) await browser.close(); await server.close(); } };
 }
 
 // Opens the app in a new context; resolves when window.genlab.ready() and `panel` is active.
