@@ -140,7 +140,7 @@ probe='source scripts/node-env.sh >/dev/null 2>&1; node -e "
   })().catch(() => process.exit(2));"'
 serve_result=FAILED
 while kill -0 "$serve_pid" 2>/dev/null; do
-    if grep -q '^serving ' "$serve_log" && fetched=$(in_root "$probe" 2>&1); then serve_result=ok; break; fi
+    if grep -qs '^serving ' "$serve_log" && fetched=$(in_root "$probe" 2>&1); then serve_result=ok; break; fi
     [ $((SECONDS - t0)) -gt 5400 ] && { say "serve: no page after 90 min"; break; }
     sleep 10
 done

@@ -6,7 +6,8 @@
 GENLAB_SETUP_LOGS=${GENLAB_SETUP_LOGS:-build/setup-logs}
 run_step() {
     local name="$1"; shift
-    local log="$GENLAB_SETUP_LOGS/${name// /-}.log" rc=0
+    local file=${name//[^A-Za-z0-9._-]/-}
+    local log="$GENLAB_SETUP_LOGS/$file.log" rc=0
     case "$log" in /*) ;; *) log="$PWD/$log" ;; esac
     mkdir -p "$GENLAB_SETUP_LOGS"
     echo "setup: $name ($SECONDS s so far)"

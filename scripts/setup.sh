@@ -56,7 +56,7 @@ STEP_SHOW=1 run_step "wasm toolchain" source ./emsdk-env.sh || fail
 cache_value() { sed -n "s/^$2:[A-Z]*=//p" "$1/CMakeCache.txt" 2>/dev/null; }
 build_dir() {  # the build's output without the "Built target" noise; keeps cmake's status
     cmake --build "$1" -j "$JOBS" -- --no-print-directory 2>&1 |
-        { grep -v -e '^\[ *[0-9]*%\] Built target' || true; }
+        { grep --line-buffered -v -e '^\[ *[0-9]*%\] Built target' || true; }
 }
 
 mkdir -p build
@@ -108,6 +108,6 @@ assemble_site() {
       build/native/genlab manifest build/site.tmp/weights; } &&
     rm -rf build/site && mv build/site.tmp build/site
 }
-run_step "assemble build/site" assemble_site || fail
+run_step "assemble site" assemble_site || fail
 echo "setup: done in $SECONDS s: native build in build/native, wasm build in build/wasm, site in build/site" \
      "(Node.js $(node --version) at $(command -v node))"

@@ -1,11 +1,14 @@
 // The static dist (scripts/dist.mjs): built from build/site into a sub-folder of a plain static
 // server (no custom headers, so relative paths are required), the app and the lesson work, the
 // service worker reports "available offline", and with the server stopped a reload still runs.
+// The dist carries precompressed .gz/.br siblings and .nojekyll; it is served here as a
+// brotli_static host does (the .br siblings, Content-Length = their size).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import zlib from 'node:zlib';
 import { execFileSync } from 'node:child_process';
 import { repo, siteDir } from './app.mjs';
 import { startServer } from './server.mjs';
@@ -38,8 +41,15 @@ test('dist/: relative paths, offline file list, works from a sub-folder and offl
     assert.ok(offline.files.includes(f), `the offline cache holds ${f}`);
   }
   assert.match(fs.readFileSync(path.join(dist, 'index.html'), 'utf8'), /<meta name="genlab-offline" content="sw.js">/);
+  assert.ok(fs.existsSync(path.join(dist, '.nojekyll')), 'dist has .nojekyll (GitHub Pages)');
+  for (const f of ['genlab_app.wasm', 'genlab_app.js', 'weights/gan.safetensors']) {
+    const raw = fs.readFileSync(path.join(dist, f));
+    assert.deepEqual(zlib.gunzipSync(fs.readFileSync(path.join(dist, `${f}.gz`))), raw, `${f}.gz is ${f} gzipped`);
+    assert.deepEqual(zlib.brotliDecompressSync(fs.readFileSync(path.join(dist, `${f}.br`))), raw, `${f}.br is ${f} in brotli`);
+  }
+  assert.ok(!offline.files.some((f) => /\.(gz|br)$/.test(f) || f === '.nojekyll'), 'the offline cache lists no siblings');
 
-  let server = await startServer({ root, port: 0 });
+  let server = await startServer({ root, port: 0, encoding: 'br' });
   const port = server.port;
   const context = await browser.newContext({ viewport: { width: 1100, height: 700 } });
   const page = await context.newPage();

@@ -87,10 +87,11 @@ test('setup steps: a failing step prints its name, the command, the log path and
   assert.match(r.stderr, new RegExp(`log: +${logs}/fetch-sources\\.log`));
   assert.match(r.stderr, /\| E: You must put some deb-src URIs/);
   assert.match(fs.readFileSync(path.join(logs, 'fetch-sources.log'), 'utf8'), /fetching libsdl2/);
-  const ok = bash('source scripts/setup-step.sh; run_step "fine" true && echo after', { GENLAB_SETUP_LOGS: logs });
+  const ok = bash('source scripts/setup-step.sh; run_step "assemble build/site" true && echo after', { GENLAB_SETUP_LOGS: logs });
   assert.equal(ok.status, 0);
   assert.match(ok.stdout, /after/);
   assert.equal(ok.stderr, '');
+  assert.ok(fs.existsSync(path.join(logs, 'assemble-build-site.log')), 'a step name with a slash gets a flat log name');
 });
 
 // A PATH with a fake `node` printing VERSION (Debian 12's is v18.20.4).
