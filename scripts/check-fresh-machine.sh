@@ -129,7 +129,7 @@ PORT=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0));
 serve_log="$logs/serve.log"
 say "running '${commands[0]}' (PORT=$PORT; log: $serve_log)"
 t0=$SECONDS
-setsid bash -c "$(declare -f in_root); root='$root'; in_root '${commands[0]}'" >"$serve_log" 2>&1 &
+setsid bash -c "$(declare -f in_root); root='$root'; host_ca='$host_ca'; in_root '${commands[0]}'" >"$serve_log" 2>&1 &
 serve_pid=$!
 probe='source scripts/node-env.sh >/dev/null 2>&1; node -e "
   const base = \"http://127.0.0.1:\" + process.env.PORT + \"/\";
