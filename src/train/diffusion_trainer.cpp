@@ -1,0 +1,104 @@
+#include "train/diffusion_trainer.h"
+
+#include <algorithm>
+#include <cmath>
+#include <stdexcept>
+
+namespace train {
+
+void diffusion_trainer_init(DiffusionTrainer& trainer, const DiffusionTrainOptions& options) {
+    if (options.batch < 1)
+        throw std::invalid_argument("diffusion trainer: batch = " + std::to_string(options.batch) +
+                                    ", expected >= 1");
+    if (!(options.lr > 0.0f) || !std::isfinite(options.lr))
+        throw std::invalid_argument("diffusion trainer: lr must be a positive number");
+    if (!(options.label_drop >= 0.0f && options.label_drop <= 1.0f))
+        throw std::invalid_argument("diffusion trainer: label_drop must be in 0..1");
+    trainer = DiffusionTrainer{};
+    trainer.options = options;
+    trainer.adam.lr = options.lr;
+}
+
+float diffusion_learning_rate(const DiffusionTrainOptions& options, int64_t step) {
+    if (options.total_steps <= 0) return options.lr;
+    const double t = std::min(1.0, double(step) / double(options.total_steps));
+    const double f = options.lr_min_fraction +
+                     (1.0 - options.lr_min_fraction) * 0.5 * (1.0 + std::cos(3.14159265358979 * t));
+    return static_cast<float>(options.lr * f);
+}
+
+DiffusionStepStats diffusion_train_step(DiffusionTrainer& trainer, models::Diffusion& model,
+                                        const nn::Matrix& latents, const std::vector<int>& labels) {
+    const Eigen::Index N = latents.rows(), Z = model.config.latent;
+    const bool conditional = model.config.classes > 0;
+    if (N < 1) throw std::invalid_argument("diffusion_train_step: no training latents");
+    if (latents.cols() != Z)
+        throw std::invalid_argument("diffusion_train_step: latents have " +
+                                    std::to_string(latents.cols()) + " columns, the model " +
+                                    std::to_string(Z) + " (train it over the same VAE)");
+    if (conditional && static_cast<Eigen::Index>(labels.size()) != N)
+        throw std::invalid_argument("diffusion_train_step: " + std::to_string(labels.size()) +
+                                    " labels for " + std::to_string(N) + " latents");
+    const int B = trainer.options.batch;
+    nn::Rng rng(trainer.options.seed, static_cast<uint64_t>(trainer.step) + 1);
+    nn::Matrix x0(B, Z), x1(B, Z);
+    std::vector<float> t(static_cast<size_t>(B));
+    std::vector<int> batch_labels;
+    for (int b = 0; b < B; ++b) {
+        const uint32_t row = rng.below(static_cast<uint32_t>(N));
+        x0.row(b) = latents.row(row);
+        t[b] = rng.uniform();
+        if (conditional) {
+            const bool drop = rng.uniform() < trainer.options.label_drop;
+            batch_labels.push_back(drop ? models::diffusion_null_label(model) : labels[row]);
+        }
+    }
+    nn::fill_normal(x1, rng);
+    nn::ParamList params = models::diffusion_params(model);
+    nn::zero_grad(params);
+    const float loss = models::flow_matching_loss(x0, x1, t, batch_labels, model, trainer.cache, true);
+    trainer.adam.lr = diffusion_learning_rate(trainer.options, trainer.step);
+    nn::adam_step(trainer.adam, params);  // the latent_mean/std buffers are skipped
+    ++trainer.step;
+    DiffusionStepStats s;
+    s.loss = loss;
+    s.step = trainer.step;
+    return s;
+}
+
+float diffusion_validation_loss(models::Diffusion& model, const nn::Matrix& latents,
+                                const std::vector<int>& labels, uint64_t seed) {
+    const Eigen::Index N = latents.rows();
+    if (N < 1) throw std::invalid_argument("diffusion_validation_loss: no latents");
+    nn::Rng rng(seed);
+    nn::Matrix x1(N, latents.cols());
+    nn::fill_normal(x1, rng);
+    std::vector<float> t(static_cast<size_t>(N));
+    for (float& v : t) v = rng.uniform();
+    models::DiffusionCache cache;
+    double total = 0;
+    const Eigen::Index chunk = 1000;
+    for (Eigen::Index start = 0; start < N; start += chunk) {
+        const Eigen::Index rows = std::min(chunk, N - start);
+        std::vector<float> tc(t.begin() + start, t.begin() + start + rows);
+        std::vector<int> lc;
+        if (model.config.classes > 0) lc.assign(labels.begin() + start, labels.begin() + start + rows);
+        total += double(models::flow_matching_loss(latents.middleRows(start, rows),
+                                                   x1.middleRows(start, rows), tc, lc, model,
+                                                   cache, false)) * double(rows);
+    }
+    return static_cast<float>(total / double(N));
+}
+
+nn::Matrix encode_latents(const nn::Matrix& images, models::Vae& vae) {
+    nn::Matrix latents(images.rows(), vae.config.latent), mu, logvar;
+    const Eigen::Index chunk = 2000;
+    for (Eigen::Index start = 0; start < images.rows(); start += chunk) {
+        const Eigen::Index rows = std::min(chunk, images.rows() - start);
+        models::vae_encode(mu, logvar, images.middleRows(start, rows), vae);
+        latents.middleRows(start, rows) = mu;
+    }
+    return latents;
+}
+
+}  // namespace train

@@ -1,0 +1,56 @@
+// Step-based trainer of the latent flow-matching model (models/diffusion.h): one call = one
+// Adam step on one random minibatch of training latents. The CLI loops it with a progress bar;
+// the page calls it in time slices. Everything random in step s comes from Rng(seed, s + 1)
+// (rows, times, noise, dropped labels), so a run is the same natively and in wasm.
+#pragma once
+
+#include "models/diffusion.h"
+#include "models/vae.h"
+#include "nn/optim.h"
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace train {
+
+struct DiffusionTrainOptions {
+    int batch = 256;
+    float lr = 2e-3f;
+    uint64_t seed = 1;
+    float label_drop = 0.1f;  // p: a label becomes the null class with this probability (CFG)
+    // Cosine decay from lr to lr_min_fraction*lr over total_steps; 0 = constant lr.
+    int64_t total_steps = 0;
+    float lr_min_fraction = 0.02f;
+};
+
+struct DiffusionTrainer {
+    DiffusionTrainOptions options;
+    nn::Adam adam;
+    int64_t step = 0;
+    models::DiffusionCache cache;
+};
+
+struct DiffusionStepStats {
+    float loss = 0;  // flow-matching MSE per latent element
+    int64_t step = 0;
+};
+
+void diffusion_trainer_init(DiffusionTrainer& trainer, const DiffusionTrainOptions& options);
+float diffusion_learning_rate(const DiffusionTrainOptions& options, int64_t step);
+
+// latents [N,Z] in the model's normalised coordinates (models::diffusion_normalize), labels
+// [N] digits (ignored when the model is unconditional).
+DiffusionStepStats diffusion_train_step(DiffusionTrainer& trainer, models::Diffusion& model,
+                                        const nn::Matrix& latents, const std::vector<int>& labels);
+
+// Flow-matching loss on held-out normalised latents with fixed times and noise (Rng(seed)),
+// labels as given (no dropping): comparable between runs.
+float diffusion_validation_loss(models::Diffusion& model, const nn::Matrix& latents,
+                                const std::vector<int>& labels, uint64_t seed = 4321);
+
+// Encodes images [N,784] with the VAE's encoder (posterior means), in chunks.
+nn::Matrix encode_latents(const nn::Matrix& images, models::Vae& vae);
+
+}  // namespace train
