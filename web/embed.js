@@ -25,11 +25,11 @@
   const PANELS = {
     gan: 'gan', 'gan-sampler': 'gan', sampler: 'gan', morph: 'morph', 'vae-morph': 'morph',
     latent: 'latent', 'latent-map': 'latent', draw: 'draw', text: 'text', 'char-rnn': 'text',
-    rnn: 'text', train: 'train', training: 'train',
+    rnn: 'text', train: 'train', training: 'train', diffusion: 'diffusion', 'latent-diffusion': 'diffusion',
   };
-  const HEIGHTS = { gan: 480, morph: 560, latent: 520, draw: 520, text: 560, train: 600 };
+  const HEIGHTS = { gan: 480, morph: 560, latent: 520, draw: 520, text: 560, train: 600, diffusion: 560 };
   const TITLES = { gan: 'GAN sampler', morph: 'VAE morph', latent: 'latent map', draw: 'draw a digit',
-                   text: 'character-level RNN', train: 'training' };
+                   text: 'character-level RNN', train: 'training', diffusion: 'latent diffusion' };
   const NOT_PARAMS = new Set(['genlab', 'panel', 'height', 'width', 'allow-origin', 'title']);
 
   let nextId = 1;

@@ -55,6 +55,15 @@
       seed: { key: 'seed', type: int(0, 4294967295) },
       speed: { key: 'chars_per_frame', type: int(1, 10000) },
     },
+    diffusion: {
+      space: { key: 'space', type: oneOf('2d', '16d') },
+      seed: { key: 'seed', type: int(0, 2147483647) },
+      steps: { key: 'steps', type: int(4, 100) },
+      guidance: { key: 'guidance', type: num(0, 8) },
+      label: { key: 'label', type: int(-1, 9) },
+      t: { key: 't', type: num(0, 1) },
+      trails: { key: 'trails', type: { kind: 'bool' } },
+    },
     train: {
       model: { key: 'kind', type: oneOf('vae', 'gan', 'rnn') },
       lr: { key: 'lr', type: num(1e-6, 0.5) },
@@ -66,7 +75,7 @@
   const ALIASES = {
     gan: 'gan', 'gan-sampler': 'gan', sampler: 'gan', morph: 'morph', 'vae-morph': 'morph',
     latent: 'latent', 'latent-map': 'latent', draw: 'draw', text: 'text', 'char-rnn': 'text',
-    rnn: 'text', train: 'train', training: 'train',
+    rnn: 'text', train: 'train', training: 'train', diffusion: 'diffusion', 'latent-diffusion': 'diffusion',
   };
   const FLAGS = ['view', 'panel', 'hide', 'show', 'lock', 'autoplay', 'theme', 'origin'];
   // Control names for hide= / show= / lock= (app::Control in src/app/panel_*.cpp); "all" is every one.
@@ -77,6 +86,7 @@
     draw: ['clear', 'brush'],
     text: ['model', 'prime', 'temperature', 'top_k', 'length', 'seed', 'speed', 'generate', 'copy', 'follow', 'distribution'],
     train: ['model', 'cell', 'text', 'play', 'reset', 'lr', 'batch', 'weights'],
+    diffusion: ['space', 't', 'play', 'trails', 'steps', 'guidance', 'label', 'seed', 'n', 'train'],
   };
 
   // Short numbers in URLs: 0.800000011920929 (a C++ float) -> 0.8.
@@ -246,7 +256,7 @@
   // Turns on what autoplay means for the panel once it can (weights or data may still load).
   function startAutoplay(panel) {
     clearInterval(autoplayTimer);
-    const field = { morph: 'playing', text: 'generating', train: 'running' }[panel];
+    const field = { morph: 'playing', text: 'generating', train: 'running', diffusion: 'playing' }[panel];
     if (!field) return;
     const started = Date.now();
     const tryStart = () => {
@@ -325,9 +335,9 @@
 
   const appUrl = () => new URL('index.html', location.href).href;
 
-  const HEIGHTS = { gan: 480, morph: 560, latent: 520, draw: 520, text: 560, train: 600 };
+  const HEIGHTS = { gan: 480, morph: 560, latent: 520, draw: 520, text: 560, train: 600, diffusion: 560 };
   const TITLES = { gan: 'GAN sampler', morph: 'VAE morph', latent: 'latent map', draw: 'draw a digit',
-                   text: 'character-level RNN', train: 'training' };
+                   text: 'character-level RNN', train: 'training', diffusion: 'latent diffusion' };
   const escapeAttr = (s) => s.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;');
 
   function links() {

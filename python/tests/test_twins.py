@@ -85,7 +85,31 @@ def check_char_rnn(path, model, tmp, name):
     worst(f"{name} logits over {len(ids)} characters", logits[:, 0], read_f32(tmp / "logits.f32", len(model.vocab)))
 
 
-CHECKS = {"gan": check_gan, "cgan": check_gan, "vae": check_vae, "classifier": check_classifier,
+def check_diffusion(path, model, tmp, name):
+    """The denoiser's velocity on explicit (x, t, label) and whole sampling runs (Euler and Heun,
+    unconditional and guided) from explicit noise, through the VAE the file names."""
+    latent = model.config["latent"]
+    x = latents(48, latent, 3)
+    t = np.linspace(0, 1, 48, dtype=np.float32)[:, None]
+    labels = (np.arange(48) % (model.config["classes"] + 1)).astype(np.float32)[:, None]
+    genlab("forward", "diffusion", "--weights", path, "--x", write_f32(tmp / "x.f32", x), "--t",
+           write_f32(tmp / "t.f32", t), "--labels", write_f32(tmp / "labels.f32", labels), "--out", tmp / "v.f32")
+    with torch.no_grad():
+        v = model(torch.from_numpy(x), torch.from_numpy(t[:, 0]), torch.from_numpy(labels[:, 0]).long())
+    worst(f"{name} velocity", v, read_f32(tmp / "v.f32", latent))
+    noise = np.random.default_rng(4).standard_normal((16, latent)).astype(np.float32)
+    vae = os.path.join(REPO, "weights", "vae16.safetensors" if latent == 16 else "vae2.safetensors")
+    for flags, labels_t, steps, sampler, g in [("", None, 8, "euler", 1.0),
+                                               ("--label 7 --guidance 2.5", torch.full((16,), 7), 6, "heun", 2.5)]:
+        genlab("sample", "diffusion", "--weights", path, "--vae", vae, "--z", write_f32(tmp / "z.f32", noise),
+               "--steps", str(steps), "--sampler", sampler, *flags.split(), "--out", tmp / "img.f32",
+               "--latents-out", tmp / "lat.f32")
+        ours = model.sample(torch.from_numpy(noise), labels_t, steps=steps, sampler=sampler, guidance=g)
+        worst(f"{name} sampled latents ({sampler} {steps}{' ' + flags if flags else ''})", ours,
+              read_f32(tmp / "lat.f32", latent))
+
+
+CHECKS = {"diffusion": check_diffusion, "gan": check_gan, "cgan": check_gan, "vae": check_vae, "classifier": check_classifier,
           "char_rnn": check_char_rnn}
 
 

@@ -3,7 +3,7 @@
 //     learned velocity field to the digit clusters of the latent map (t = 0); a time slider and
 //     Play move t, trails show each particle's path, the first 16 particles are decoded at the
 //     current t. "Train" fits a fresh 2-D model in the page (time-sliced in tick(), on the
-//     page's 1000 MNIST test digits) while the particles re-flow through the forming field.
+//     page's 6000-digit MNIST training subset) while the particles re-flow through the forming field.
 //   16-D (diffusion16 over vae16): a grid of samples (same seed -> the pixels of
 //     `genlab sample diffusion --seed S`), the denoising strip of the selected sample (the
 //     decoded latent after each step), steps / guidance sliders, a digit picker.
@@ -31,6 +31,7 @@ using Clock = std::chrono::steady_clock;
 
 constexpr const char* kDiffusion2File = "diffusion2.safetensors";
 constexpr const char* kDiffusion16File = "diffusion16.safetensors";
+constexpr const char* kMnistTrainFile = "mnist-train-subset.bin";  // 6000 training digits
 constexpr float kRange = 3.5f;         // the 2-D map shows [-kRange, kRange]^2
 constexpr int kThumbs = 16;            // decoded particles (4 x 4)
 constexpr int kStripFrames = 10;       // denoising strip images
@@ -128,7 +129,10 @@ public:
             }
         }
         if (s.contains("t")) t_ = std::clamp(s["t"].get<float>(), 0.0f, 1.0f);
-        if (s.contains("playing")) playing_ = s["playing"].get<bool>();
+        if (s.contains("playing")) {
+            playing_ = s["playing"].get<bool>();
+            if (playing_ && t_ <= 0.0f && !s.contains("t")) t_ = 1.0f;  // play from the noise
+        }
         if (s.contains("trails")) trails_ = s["trails"].get<bool>();
         if (s.contains("selected")) selected_ = std::max(0, s["selected"].get<int>());
         if (s.contains("training")) {
@@ -215,6 +219,10 @@ private:
     std::vector<int> train_labels_;
     float train_loss_ = 0;
     int64_t flowed_at_step_ = -1;
+    io::MnistSplit train_split_;
+    bool train_split_ok_ = false;
+    int train_data_generation_ = -1;
+    std::string train_error_;
 
     models::DiffusionSampleOptions options(const models::DiffusionSampleOptions& defaults) const {
         models::DiffusionSampleOptions o = defaults;
@@ -462,13 +470,14 @@ private:
     void draw_training() {
         ImGui::Spacing();
         if (Control c("train"); c) {
-            const bool have_data = mnist_test_digits() != nullptr;
+            const bool have_data = train_digits() != nullptr;
             ImGui::BeginDisabled(!have_data);
             if (ImGui::Button(training_ ? "Stop training" : "Train a 2-D model here")) {
                 if (training_) training_ = false; else start_training();
             }
             ImGui::EndDisabled();
-            if (!have_data) data_gate(request_data(kMnistTestFile), "MNIST test digits");
+            if (!have_data) data_gate(request_data(kMnistTrainFile), "MNIST training subset");
+            if (!train_error_.empty()) ImGui::TextColored(ImVec4(1, 0.4f, 0.4f, 1), "%s", train_error_.c_str());
             if (trained_in_page_) {
                 ImGui::SameLine();
                 if (ImGui::Button("Use shipped model")) use_shipped();
@@ -477,14 +486,31 @@ private:
         if (trained_in_page_) {
             ImGui::ProgressBar(float(trainer_.step) / float(kTrainSteps), ImVec2(-1, 0));
             ImGui::Text("step %lld / %d, loss %.3f", static_cast<long long>(trainer_.step), kTrainSteps, train_loss_);
-            ImGui::TextDisabled("on the 1000 test digits of the page (shipped: 60,000)");
+            ImGui::TextDisabled("on the page's 6000 training digits (shipped file: 60,000)");
         }
     }
 
+    // The training subset, parsed once per download; nullptr while it loads (or failed).
+    const io::MnistSplit* train_digits() {
+        DataSlot& slot = request_data(kMnistTrainFile);
+        if (slot.status != WeightsStatus::Ready) return nullptr;
+        if (slot.generation != train_data_generation_) {
+            train_data_generation_ = slot.generation;
+            train_split_ok_ = false;
+            try {
+                train_split_ = io::parse_mnist_subset(slot.bytes, std::string("data/") + kMnistTrainFile);
+                train_split_ok_ = true;
+            } catch (const std::exception& e) {
+                train_error_ = e.what();
+            }
+        }
+        return train_split_ok_ ? &train_split_ : nullptr;
+    }
+
     void start_training() {
-        const io::MnistSplit* digits = mnist_test_digits();
+        const io::MnistSplit* digits = train_digits();
         models::Vae* vae = vae2_model();
-        if (!digits || !vae) throw std::invalid_argument("training needs the MNIST test digits and vae2 loaded first");
+        if (!digits || !vae) throw std::invalid_argument("training needs the MNIST training subset and vae2 loaded first");
         const nn::Matrix latents = train::encode_latents(io::mnist_images_to_matrix(*digits, 0, -1), *vae);
         models::DiffusionConfig config;
         config.latent = 2;

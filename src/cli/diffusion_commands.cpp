@@ -120,7 +120,7 @@ nn::Matrix sample_images(LoadedDiffusion& d, int n, uint64_t seed, const std::ve
 int train_diffusion(const cli::Args& args) {
     args.allow_only({"vae", "hidden", "layers", "time-features", "label-embed", "classes", "steps",
                      "batch", "lr", "seed", "label-drop", "out", "limit", "dtype", "threads",
-                     "sample-steps", "sampler", "guidance"});
+                     "sample-steps", "sampler", "guidance", "ema"});
     cli::use_threads(args, 1);
     const std::string vae_path = args.get("vae", "weights/vae16.safetensors");
     cli::require_file(vae_path, "--vae", "genlab train vae");
@@ -145,6 +145,7 @@ int train_diffusion(const cli::Args& args) {
     options.seed = static_cast<uint64_t>(args.get_int("seed", 1, 0, cli::kMaxSteps));
     options.label_drop = static_cast<float>(args.get_double("label-drop", 0.1, 0, 1));
     options.total_steps = args.get_int("steps", 20000, 1, cli::kMaxSteps);
+    options.ema_decay = static_cast<float>(args.get_double("ema", 0.999, 0, 0.999999));
     models::DiffusionSampleOptions defaults;
     defaults.steps = static_cast<int>(args.get_int("sample-steps", 20, 1, models::kMaxSamplingSteps));
     defaults.sampler = models::flow_sampler_from_name(args.get("sampler", "heun"));
@@ -183,6 +184,8 @@ int train_diffusion(const cli::Args& args) {
         bar.update(trainer.step, trainer.step * options.batch, "loss " + fmt("%.4f", avg));
     }
     bar.finish("loss " + fmt("%.4f", avg));
+    const float val_raw = train::diffusion_validation_loss(model, test_data, test_labels);
+    train::diffusion_apply_ema(trainer, model);
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     const float val32 = train::diffusion_validation_loss(model, test_data, test_labels);
     if (dtype == "f16") cli::round_params_to_f16(models::diffusion_params(model));
@@ -204,11 +207,13 @@ int train_diffusion(const cli::Args& args) {
         {"default_guidance", fmt("%g", defaults.guidance)},
         {"metric.test_flow_loss", fmt("%.5f", val)},
         {"metric.test_flow_loss_f32", fmt("%.5f", val32)},
+        {"metric.test_flow_loss_raw_f32", fmt("%.5f", val_raw)},
+        {"ema_decay", fmt("%g", options.ema_decay)},
         {"dtype", dtype == "f16" ? "F16" : "F32"}};
     io::save_safetensors(out, models::diffusion_params(model), models::diffusion_metadata(config, extra),
                          dtype == "f16" ? io::Dtype::F16 : io::Dtype::F32);
-    std::printf("wrote %s (%s) after %s: test flow-matching loss %.5f (F32 %.5f)\n", out.c_str(),
-                extra["dtype"].c_str(), cli::format_duration(seconds).c_str(), val, val32);
+    std::printf("wrote %s (%s) after %s: test flow-matching loss %.5f (F32 %.5f, without the EMA %.5f)\n",
+                out.c_str(), extra["dtype"].c_str(), cli::format_duration(seconds).c_str(), val, val32, val_raw);
     return 0;
 }
 
@@ -233,16 +238,19 @@ void write_images(const std::string& path, const nn::Matrix& images, int cols) {
 
 int sample_diffusion(const cli::Args& args) {
     args.allow_only({"weights", "vae", "n", "seed", "label", "guidance", "steps", "sampler", "out",
-                     "cols", "latents-out"});
+                     "cols", "latents-out", "z"});
     const std::string out = args.get("out", "");
     if (out.empty()) throw std::invalid_argument("--out FILE.png|FILE.pgm|FILE.bin|FILE.f32 is required");
-    const int n = static_cast<int>(args.get_int("n", 64, 1, cli::kMaxImages));
+    int n = static_cast<int>(args.get_int("n", 64, 1, cli::kMaxImages));
     const uint64_t seed = static_cast<uint64_t>(args.get_int("seed", 1, 0, cli::kMaxSteps));
     LoadedDiffusion d = load_diffusion_weights(args);
     const models::DiffusionSampleOptions options = sample_options(args, d.defaults);
-    const std::vector<int> labels = requested_labels(args, d.model, n);
     nn::Matrix noise, latents, images;
-    models::diffusion_sample_noise(noise, n, d.model.config.latent, seed);
+    if (args.has("z"))  // explicit starting noise, raw float32 [N, latent], instead of the seed
+        noise = cli::read_z_option(args, d.model.config.latent, n);
+    else
+        models::diffusion_sample_noise(noise, n, d.model.config.latent, seed);
+    const std::vector<int> labels = requested_labels(args, d.model, n);
     models::diffusion_sample(latents, noise, labels, options, d.model);
     models::vae_decode(images, latents, d.vae);
     const int cols = static_cast<int>(
@@ -367,6 +375,40 @@ int eval_diffusion(const cli::Args& args) {
     return 0;
 }
 
+// forward diffusion --x X.f32 [N,Z] --t T.f32 [N,1] [--labels L.f32 [N,1], digits as floats,
+// classes = null] --out V.f32 [N,Z]: the denoiser's velocity, for the PyTorch twin check.
+int forward_diffusion(const cli::Args& args) {
+    args.allow_only({"weights", "x", "t", "labels", "out"});
+    const std::string out = args.get("out", "");
+    if (out.empty() || !args.has("x") || !args.has("t"))
+        throw std::invalid_argument("--x X.f32 --t T.f32 --out V.f32 are required");
+    models::Diffusion model;
+    const std::string path = args.get("weights", kDefaultWeights);
+    cli::require_file(path, "--weights", "genlab train diffusion");
+    models::load_diffusion(model, io::read_safetensors(path));
+    const nn::Matrix x = cli::read_raw_f32(args.get("x", ""), model.config.latent, "--x", cli::kMaxImages);
+    const nn::Matrix t = cli::read_raw_f32(args.get("t", ""), 1, "--t", cli::kMaxImages);
+    if (t.rows() != x.rows())
+        throw std::invalid_argument("--t has " + std::to_string(t.rows()) + " rows, --x " + std::to_string(x.rows()));
+    std::vector<float> times(t.data(), t.data() + t.size());
+    std::vector<int> labels;
+    if (model.config.classes > 0) {
+        labels.assign(static_cast<size_t>(x.rows()), models::diffusion_null_label(model));
+        if (args.has("labels")) {
+            const nn::Matrix l = cli::read_raw_f32(args.get("labels", ""), 1, "--labels", cli::kMaxImages);
+            if (l.rows() != x.rows()) throw std::invalid_argument("--labels needs one row per --x row");
+            for (Eigen::Index i = 0; i < l.rows(); ++i) labels[i] = static_cast<int>(std::lround(l(i, 0)));
+        }
+    }
+    models::DiffusionCache cache;
+    models::diffusion_forward(cache, x, times, labels, model);
+    cli::write_raw_f32(out, cache.velocity);
+    std::printf("wrote velocities [%lld, %d] to %s\n", static_cast<long long>(x.rows()), model.config.latent, out.c_str());
+    return 0;
+}
+
+const bool r4 = cli::register_command(
+    "forward", "diffusion", "velocity of the denoiser at --x --t [--labels], raw float32", forward_diffusion);
 const bool r1 = cli::register_command(
     "train", "diffusion", "latent flow matching over a VAE (--vae weights/vae16.safetensors)", train_diffusion);
 const bool r2 = cli::register_command(

@@ -12,11 +12,20 @@ void diffusion_trainer_init(DiffusionTrainer& trainer, const DiffusionTrainOptio
                                     ", expected >= 1");
     if (!(options.lr > 0.0f) || !std::isfinite(options.lr))
         throw std::invalid_argument("diffusion trainer: lr must be a positive number");
+    if (!(options.ema_decay >= 0.0f && options.ema_decay < 1.0f))
+        throw std::invalid_argument("diffusion trainer: ema_decay must be in [0, 1)");
     if (!(options.label_drop >= 0.0f && options.label_drop <= 1.0f))
         throw std::invalid_argument("diffusion trainer: label_drop must be in 0..1");
     trainer = DiffusionTrainer{};
     trainer.options = options;
     trainer.adam.lr = options.lr;
+}
+
+void diffusion_apply_ema(const DiffusionTrainer& trainer, models::Diffusion& model) {
+    if (trainer.ema.empty()) return;
+    size_t k = 0;
+    for (nn::Param* p : models::diffusion_params(model).params)
+        if (p->trainable) p->value = trainer.ema.at(k++);
 }
 
 float diffusion_learning_rate(const DiffusionTrainOptions& options, int64_t step) {
@@ -59,6 +68,17 @@ DiffusionStepStats diffusion_train_step(DiffusionTrainer& trainer, models::Diffu
     const float loss = models::flow_matching_loss(x0, x1, t, batch_labels, model, trainer.cache, true);
     trainer.adam.lr = diffusion_learning_rate(trainer.options, trainer.step);
     nn::adam_step(trainer.adam, params);  // the latent_mean/std buffers are skipped
+    if (trainer.options.ema_decay > 0) {
+        const float d = trainer.options.ema_decay;
+        size_t k = 0;
+        const bool first = trainer.ema.empty();
+        for (nn::Param* p : params.params) {
+            if (!p->trainable) continue;
+            if (first) trainer.ema.push_back(p->value);
+            else trainer.ema[k] = d * trainer.ema[k] + (1.0f - d) * p->value;
+            ++k;
+        }
+    }
     ++trainer.step;
     DiffusionStepStats s;
     s.loss = loss;

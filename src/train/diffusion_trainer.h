@@ -23,6 +23,9 @@ struct DiffusionTrainOptions {
     // Cosine decay from lr to lr_min_fraction*lr over total_steps; 0 = constant lr.
     int64_t total_steps = 0;
     float lr_min_fraction = 0.02f;
+    // Exponential moving average of the weights (0 = off), updated after every step; what
+    // diffusion models ship (Ho et al. 2020 use 0.9999 over far longer runs).
+    float ema_decay = 0.0f;
 };
 
 struct DiffusionTrainer {
@@ -30,6 +33,7 @@ struct DiffusionTrainer {
     nn::Adam adam;
     int64_t step = 0;
     models::DiffusionCache cache;
+    std::vector<nn::Matrix> ema;  // per trainable param of diffusion_params(), in list order
 };
 
 struct DiffusionStepStats {
@@ -38,6 +42,8 @@ struct DiffusionStepStats {
 };
 
 void diffusion_trainer_init(DiffusionTrainer& trainer, const DiffusionTrainOptions& options);
+// Copies the EMA weights into the model (no-op when the EMA is off or no step was taken).
+void diffusion_apply_ema(const DiffusionTrainer& trainer, models::Diffusion& model);
 float diffusion_learning_rate(const DiffusionTrainOptions& options, int64_t step);
 
 // latents [N,Z] in the model's normalised coordinates (models::diffusion_normalize), labels
