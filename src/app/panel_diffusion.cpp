@@ -184,7 +184,7 @@ public:
 private:
     bool two_d_ = true;
     int seed_ = 1, steps_ = 20, label_ = -1, selected_ = 0;
-    float guidance_ = 2.0f, t_ = 0.0f;
+    float guidance_ = 1.5f, t_ = 0.0f;  // the shipped files' default_guidance
     bool playing_ = false, trails_ = true, dirty_ = true, ready_ = false;
     int particles_ = 300, grid_n_ = 16;
     // What the current samples were made from, to notice changes.
@@ -415,8 +415,8 @@ private:
         dl->AddLine(ImVec2(o.x, a.y), ImVec2(o.x, b.y), IM_COL32(255, 255, 255, 40));
         // The data: encoded test digits, faint, coloured by label.
         for (Eigen::Index i = 0; i < map_points_.rows(); ++i)
-            dl->AddCircleFilled(to_screen(map_points_(i, 0), map_points_(i, 1)), 1.6f,
-                                label_color(map_labels_[i], 0.35f), 6);
+            dl->AddCircleFilled(to_screen(map_points_(i, 0), map_points_(i, 1)), 2.0f,
+                                label_color(map_labels_[i], 0.6f), 6);
         const int K = static_cast<int>(trajectory_.size()) - 1;
         if (trails_ && K > 0) {
             // Path of each of the first particles up to the current t.

@@ -149,7 +149,7 @@ int train_diffusion(const cli::Args& args) {
     models::DiffusionSampleOptions defaults;
     defaults.steps = static_cast<int>(args.get_int("sample-steps", 20, 1, models::kMaxSamplingSteps));
     defaults.sampler = models::flow_sampler_from_name(args.get("sampler", "heun"));
-    defaults.guidance = static_cast<float>(args.get_double("guidance", 2.0, 0, 100));
+    defaults.guidance = static_cast<float>(args.get_double("guidance", 1.5, 0, 100));
 
     std::vector<int> labels, test_labels;
     const nn::Matrix images = cli::load_mnist_matrix(true, labels, args.get_int("limit", 0, 0, cli::kMnistTrain));

@@ -354,3 +354,27 @@ TEST_CASE("diffusion: bad files and configs fail with a message naming the probl
     CHECK_THROWS_AS(train::diffusion_train_step(trainer, model, Matrix::Zero(4, 2), {0, 0, 0, 0}),
                     std::invalid_argument);
 }
+
+TEST_CASE("diffusion: the EMA of the weights follows the steps and is what apply_ema installs") {
+    models::Diffusion model;
+    models::diffusion_init(model, tiny_config(), 4);
+    const Matrix data = gradcheck::random_matrix(64, 3, 6, 1.0f);
+    std::vector<int> labels(64);
+    for (int i = 0; i < 64; ++i) labels[i] = i % 3;
+    train::DiffusionTrainOptions options;
+    options.batch = 16;
+    options.ema_decay = 0.5f;
+    train::DiffusionTrainer trainer;
+    train::diffusion_trainer_init(trainer, options);
+    train::diffusion_train_step(trainer, model, data, labels);
+    const Matrix after_one = model.net[0].weight.value;
+    REQUIRE(trainer.ema.size() == 7);
+    CHECK(trainer.ema[1] == after_one);  // [0] is the label embedding; starts at the weights
+    train::diffusion_train_step(trainer, model, data, labels);
+    const Matrix expected = 0.5f * after_one + 0.5f * model.net[0].weight.value;
+    CHECK(trainer.ema[1].isApprox(expected, 1e-6f));
+    train::diffusion_apply_ema(trainer, model);
+    CHECK(model.net[0].weight.value.isApprox(expected, 1e-6f));
+    options.ema_decay = 1.0f;
+    CHECK_THROWS_AS(train::diffusion_trainer_init(trainer, options), std::invalid_argument);
+}
