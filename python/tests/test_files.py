@@ -47,7 +47,7 @@ def test_bad_files_fail_with_a_message(tmp):
         with pytest.raises(ValueError, match="bad.safetensors"):
             load_genlab(tmp / "bad.safetensors")
     tensors, meta = read_safetensors(os.path.join(REPO, "weights", "vae2.safetensors"))
-    write_safetensors(tmp / "other.safetensors", tensors, {**meta, "model": "diffusion"})
+    write_safetensors(tmp / "other.safetensors", tensors, {**meta, "model": "transformer"})  # no twin of that kind
     with pytest.raises(ValueError, match="the twins know"):
         load_genlab(tmp / "other.safetensors")
     write_safetensors(tmp / "shape.safetensors", {**tensors, "fc_mu.bias": np.zeros(3, np.float16)}, meta)

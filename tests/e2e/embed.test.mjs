@@ -82,7 +82,7 @@ async function waitWidget(page, selector, predicate, what, timeout = 120_000) {
   assert.fail(`${selector}: ${what} (last state: ${JSON.stringify({ params: last?.params, state: last?.raw?.state })?.slice(0, 600)})`);
 }
 
-test('lesson.html: three lazy widgets reach ready with their attributes; set() changes one', async () => {
+test('lesson.html: four lazy widgets reach ready with their attributes; set() changes one', async () => {
   const { context, page, errors } = await newPage({ width: 1000, height: 800 });
   try {
     // Count events per widget (by its index on the page) from before the first widget can load:
@@ -104,10 +104,10 @@ test('lesson.html: three lazy widgets reach ready with their attributes; set() c
       el.id = el.id || `widget${i}`;
       return '#' + el.id;
     }));
-    assert.equal(selectors.length, 3, 'three widgets on the lesson page');
-    const [gan, morph, text] = selectors;
+    assert.equal(selectors.length, 4, 'four widgets on the lesson page');
+    const [gan, morph, text, diffusion] = selectors;
     await page.waitForFunction((s) => !!document.querySelector(s).querySelector('iframe'), gan);
-    assert.equal(await page.evaluate((s) => !!document.querySelector(s).querySelector('iframe'), text), false,
+    assert.equal(await page.evaluate((s) => !!document.querySelector(s).querySelector('iframe'), diffusion), false,
                  'the last widget is not loaded before it is scrolled near');
 
     for (const s of selectors) {
@@ -139,6 +139,14 @@ test('lesson.html: three lazy widgets reach ready with their attributes; set() c
     assert.deepEqual(t.flags.hide, ['all']);
     assert.ok(t.flags.show.includes('temperature'));
     assert.deepEqual(Object.keys(t.raw.state.widgets), ['temperature'], 'only the temperature slider is drawn');
+
+    // The diffusion widget: 2-D flow from seed 3, playing from the noise by itself.
+    const d = await waitWidget(page, diffusion, (v) => v.raw.state.ready && (v.raw.state.playing || v.raw.state.t === 0),
+                               'diffusion flow played');
+    assert.equal(d.panel, 'diffusion');
+    assert.equal(d.params.seed, '3');
+    assert.equal(d.params.space, '2d');
+    assert.deepEqual(d.flags.hide, ['space']);
 
     // set() from the page changes a widget (the lock is for the reader, not the author's page).
     const changed = await widgetCall(page, gan, 'set', { seed: 9, n: 4 });
