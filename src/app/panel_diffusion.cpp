@@ -71,9 +71,9 @@ public:
         const bool narrow = narrow_layout();
         if (Control c("space"); c) {
             int space = two_d_ ? 0 : 1;
-            ImGui::RadioButton("2-D latent (vae2): watch the flow", &space, 0);
+            ImGui::RadioButton(narrow ? "2-D (vae2)" : "2-D latent (vae2): watch the flow", &space, 0);
             ImGui::SameLine();
-            ImGui::RadioButton("16-D latent (vae16): samples", &space, 1);
+            ImGui::RadioButton(narrow ? "16-D (vae16)" : "16-D latent (vae16): samples", &space, 1);
             if ((space == 0) != two_d_) {
                 two_d_ = space == 0;
                 dirty_ = true;

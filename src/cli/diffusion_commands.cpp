@@ -32,10 +32,6 @@ std::string fmt(const char* format, double v) {
     return buf;
 }
 
-bool ends_with(const std::string& s, const std::string& suffix) {
-    return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
-}
-
 bool file_exists(const std::string& path) {
     std::FILE* f = std::fopen(path.c_str(), "rb");
     if (f) std::fclose(f);
@@ -217,25 +213,6 @@ int train_diffusion(const cli::Args& args) {
     return 0;
 }
 
-void write_images(const std::string& path, const nn::Matrix& images, int cols) {
-    if (cli::is_raw_f32_path(path)) {
-        cli::write_raw_f32(path, images);
-        return;
-    }
-    std::vector<uint8_t> bytes = io::floats_to_u8(images);
-    if (ends_with(path, ".bin")) {
-        io::write_raw_bin(path, bytes);
-        return;
-    }
-    io::GrayImage grid = io::make_grid(bytes, static_cast<int>(images.rows()), 28, 28, cols);
-    if (ends_with(path, ".png"))
-        io::write_png(path, grid);
-    else if (ends_with(path, ".pgm"))
-        io::write_pgm(path, grid);
-    else
-        throw std::invalid_argument("--out " + path + ": expected a .png, .pgm, .bin or .f32 file name");
-}
-
 int sample_diffusion(const cli::Args& args) {
     args.allow_only({"weights", "vae", "n", "seed", "label", "guidance", "steps", "sampler", "out",
                      "cols", "latents-out", "z"});
@@ -255,7 +232,7 @@ int sample_diffusion(const cli::Args& args) {
     models::vae_decode(images, latents, d.vae);
     const int cols = static_cast<int>(
         args.get_int("cols", std::max(1, static_cast<int>(std::ceil(std::sqrt(double(n))))), 1, cli::kMaxImages));
-    write_images(out, images, cols);
+    cli::write_digit_images(out, images, cols);
     if (args.has("latents-out")) cli::write_raw_f32(args.get("latents-out", ""), latents);
     std::printf("wrote %s (%d samples, seed %llu, %s %d steps%s)\n", out.c_str(), n,
                 static_cast<unsigned long long>(seed), models::flow_sampler_name(options.sampler),

@@ -13,6 +13,10 @@ namespace cli {
 // `limit` images.
 nn::Matrix load_mnist_matrix(bool train_split, std::vector<int>& labels, int64_t limit = 0);
 
+// Writes digit images [N,784] in [0,1] by the extension of `path`: a grid .png/.pgm with `cols`
+// columns, raw uint8 .bin, raw float32 .f32 (cli/raw_f32.h); else std::invalid_argument.
+void write_digit_images(const std::string& path, const nn::Matrix& images, int cols);
+
 // Rounds every value to the nearest IEEE half and back, i.e. what an F16 file will hold, so
 // metrics can be measured for the shipped precision before the file is written.
 void round_params_to_f16(const nn::ParamList& params);

@@ -1,5 +1,6 @@
 // genlab train vae|vae2, sample vae, eval vae.
 #include "cli/cli.h"
+#include "cli/digits_cli_util.h"
 #include "cli/raw_f32.h"
 #include "io/idx.h"
 #include "io/image_write.h"
@@ -23,31 +24,6 @@ std::string fmt(const char* format, double v) {
     char buf[64];
     std::snprintf(buf, sizeof buf, format, v);
     return buf;
-}
-
-bool ends_with(const std::string& s, const std::string& suffix) {
-    return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
-}
-
-// Writes images [N,784] as a grid PNG/PGM, raw bytes for .bin, raw float32 for .f32.
-void write_images(const std::string& path, const nn::Matrix& images, int grid_cols) {
-    if (cli::is_raw_f32_path(path)) {
-        cli::write_raw_f32(path, images);
-        return;
-    }
-    std::vector<uint8_t> bytes = io::floats_to_u8(images);
-    if (ends_with(path, ".bin")) {
-        io::write_raw_bin(path, bytes);
-        return;
-    }
-    io::GrayImage grid = io::make_grid(bytes, static_cast<int>(images.rows()), 28, 28, grid_cols);
-    if (ends_with(path, ".png")) {
-        io::write_png(path, grid);
-    } else if (ends_with(path, ".pgm")) {
-        io::write_pgm(path, grid);
-    } else {
-        throw std::invalid_argument("--out " + path + ": expected a .png, .pgm, .bin or .f32 file name");
-    }
 }
 
 // The first `limit` images of the split (limit <= 0: all of them).
@@ -215,7 +191,7 @@ int sample_vae(const cli::Args& args) {
     } else {
         throw std::invalid_argument("--mode " + mode + ": expected samples, reconstructions or latent-map");
     }
-    write_images(out, images, cols);
+    cli::write_digit_images(out, images, cols);
     std::printf("wrote %s (%lld images, %s)\n", out.c_str(), static_cast<long long>(images.rows()),
                 mode.c_str());
     return 0;

@@ -207,3 +207,27 @@ test('Diffusion: broken and wrong-model weights show a message; other panels kee
     fs.rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('Diffusion at 400 px, embedded: both views draw, stacked', async () => {
+  const context = await env.browser.newContext({ viewport: { width: 400, height: 700 } });
+  const page = await context.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  try {
+    await page.goto(env.server.url + 'index.html#view=diffusion&space=2d&seed=2');
+    await page.waitForFunction(() => window.genlab && window.genlab.ready(), null, { timeout: 60_000 });
+    const p = await queryWhenReady(page, 'diffusion', { op: 'particles' });
+    assert.equal(p.count, 300);
+    await frames(page, 3);
+    const map = await query(page, 'diffusion', { op: 'to_screen', point: [3.5, -3.5] });
+    assert.ok(map.x <= 400, `the map fits the 400 px width (right edge at ${map.x})`);
+    await screenshot(page, 'diffusion-400px');
+    await page.evaluate(() => window.genlab.set({ space: '16d', n: 9 }));
+    const grid = await queryWhenReady(page, 'diffusion', { op: 'pixels' });
+    assert.equal(grid.pixels.length, 9 * 784);
+    await screenshot(page, 'diffusion-16d-400px');
+    assert.deepEqual(errors, []);
+  } finally {
+    await context.close();
+  }
+});

@@ -300,7 +300,7 @@ test('the app under a strict CSP: no eval in the build, no violations, no errors
     await page.waitForFunction(() => window.genlab && window.genlab.ready(), null, { timeout: 90_000 });
     await page.waitForFunction(() => window.genlab.state().state.ready, null, { timeout: 90_000 });
     // Every panel once (weights fetched, hashed with crypto.subtle, cached), then back.
-    for (const panel of ['morph', 'latent', 'draw', 'text', 'train', 'gan']) {
+    for (const panel of ['morph', 'latent', 'diffusion', 'draw', 'text', 'train', 'gan']) {
       await page.evaluate((p) => window.genlab.set({ panel: p }), panel);
       await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
     }
