@@ -378,3 +378,33 @@ TEST_CASE("diffusion: the EMA of the weights follows the steps and is what apply
     options.ema_decay = 1.0f;
     CHECK_THROWS_AS(train::diffusion_trainer_init(trainer, options), std::invalid_argument);
 }
+
+TEST_CASE("diffusion: golden latents of the shipped files (same natively and in wasm)") {
+    // `genlab sample diffusion --weights W --n 4 --seed 42 --label 3 --steps 8 --latents-out F`
+    struct Golden {
+        const char* file;
+        int index[6];
+        float value[6];
+    };
+    const Golden goldens[] = {
+        {"weights/diffusion16.safetensors", {0, 5, 17, 30, 44, 63},
+         {-0.3035453f, -0.8769237f, -1.4314891f, 1.7475816f, 1.1643842f, -0.0321874f}},
+        {"weights/diffusion2.safetensors", {0, 1, 2, 3, 4, 5},
+         {-0.1493570f, -0.2030614f, -0.1199681f, -0.2396777f, 0.0127206f, -0.3538541f}},
+    };
+    for (const Golden& g : goldens) {
+        INFO(g.file);
+        io::SafetensorsFile file = io::read_safetensors(std::string(GENLAB_SOURCE_DIR) + "/" + g.file);
+        models::Diffusion model;
+        models::load_diffusion(model, file);
+        models::DiffusionSampleOptions options = models::diffusion_default_sampling(file.metadata);
+        CHECK(options.sampler == models::FlowSampler::Heun);
+        CHECK(options.guidance == 1.5f);
+        options.steps = 8;
+        Matrix noise, latents;
+        models::diffusion_sample_noise(noise, 4, model.config.latent, 42);
+        models::diffusion_sample(latents, noise, std::vector<int>(4, 3), options, model);
+        for (int k = 0; k < 6; ++k)
+            CHECK(latents.data()[g.index[k]] == doctest::Approx(g.value[k]).epsilon(1e-4).scale(1.0));
+    }
+}
