@@ -67,8 +67,9 @@ run_suite() {
 run_suite native build/native/genlab_tests
 # --no-colors: under node doctest takes the pipe for a terminal.
 run_suite wasm node --no-experimental-fetch build/wasm/genlab_tests.js --no-colors
-run_suite cli node --test --test-reporter=spec tests/cli/
-run_suite scripts node --test --test-reporter=spec tests/scripts/
+# Files, not folders: Node 22's --test takes a folder for a module to run (MODULE_NOT_FOUND).
+run_suite cli node --test --test-reporter=spec tests/cli/*.test.mjs
+run_suite scripts node --test --test-reporter=spec tests/scripts/*.test.mjs
 # Debian's interpreter, where apt puts python3-torch (a python3 earlier on PATH may lack it).
 torch_suite() {
     local python=${GENLAB_PYTHON:-/usr/bin/python3}
@@ -78,7 +79,7 @@ torch_suite() {
     PYTHONDONTWRITEBYTECODE=1 "$python" -m pytest python/tests -q -p no:cacheprovider
 }
 run_suite torch torch_suite
-run_suite e2e node --test --test-reporter=spec tests/e2e/
+run_suite e2e node --test --test-reporter=spec tests/e2e/*.test.mjs
 
 if [ "${GENLAB_SKIP_ASAN:-0}" != 1 ]; then
     build_asan() {
