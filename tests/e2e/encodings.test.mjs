@@ -28,6 +28,7 @@ const VISITS = [
   { panel: 'gan', conditional: false }, { panel: 'gan', conditional: true }, { panel: 'gan', conditional: false },
   { panel: 'draw' }, { panel: 'latent' }, { panel: 'morph' },
   { panel: 'text', cell: 'lstm' }, { panel: 'text', cell: 'gru' },
+  { panel: 'diffusion', space: '2d' }, { panel: 'diffusion', space: '16d' },
 ];
 
 // Counts instantiateStreaming / instantiate calls (the page's own functions still run).
@@ -65,6 +66,9 @@ for (const encoding of MODES) {
         await page.evaluate((v) => window.genlab.set(v), visit);
         await frames(page, 3);
       }
+      const requested = await page.evaluate(() => Object.keys(window.genlab.state().weights));
+      const missing = Object.keys(rawSize).filter((f) => !requested.includes(f));
+      assert.deepEqual(missing, [], 'every manifest file is asked for by some panel visit (extend VISITS for a new panel)');
       await page.waitForFunction((files) => {
         const w = window.genlab.state().weights;
         return files.every((f) => w[f] && (w[f].status === 'ready' || w[f].status === 'failed'));
