@@ -2,7 +2,7 @@
 // configurations (scripts/deb-src-entries.sh), the failing-step report (scripts/setup-step.sh),
 // the Node.js check and switch (scripts/node-env.sh), and the static server's transfer modes
 // (scripts/static-server.mjs --encoding).
-//   node --test tests/scripts/
+//   node --test tests/scripts/*.test.mjs
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
