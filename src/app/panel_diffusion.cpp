@@ -43,23 +43,13 @@ constexpr int kTrainSteps = 1500;      // a page training run
 // Loads a diffusion file of the given latent size whenever its slot delivers new bytes.
 models::Diffusion* diffusion_model(const char* file, int latent, models::Diffusion& model, int& generation,
                                    models::DiffusionSampleOptions* defaults) {
-    WeightsSlot& slot = request_weights(file);
-    if (slot.status != WeightsStatus::Ready || !slot.data) return nullptr;
-    if (generation != slot.generation) {
-        try {
-            models::load_diffusion(model, *slot.data);
-            if (model.config.latent != latent)
-                throw std::runtime_error(slot.data->source + ": " + std::to_string(model.config.latent) +
-                                         "-D latents, this view needs " + std::to_string(latent) + "-D");
-            if (defaults) *defaults = models::diffusion_default_sampling(slot.data->metadata);
-            generation = slot.generation;
-        } catch (const std::exception& e) {
-            generation = -1;
-            fail_weights(file, e.what());
-            return nullptr;
-        }
-    }
-    return &model;
+    return loaded(file, model, generation, [&](models::Diffusion& m, const io::SafetensorsFile& data) {
+        models::load_diffusion(m, data);
+        if (m.config.latent != latent)
+            throw std::runtime_error(data.source + ": " + std::to_string(m.config.latent) +
+                                     "-D latents, this view needs " + std::to_string(latent) + "-D");
+        if (defaults) *defaults = models::diffusion_default_sampling(data.metadata);
+    });
 }
 
 class DiffusionPanel final : public Panel {

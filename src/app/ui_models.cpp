@@ -9,29 +9,6 @@
 
 namespace app {
 
-namespace {
-
-// Loads `file` into `model` with `load` whenever the slot delivers new bytes; a load error
-// fails the slot (the panel's gate then shows it with Retry).
-template <class Model, class Load>
-Model* loaded(const char* file, Model& model, int& generation, Load load) {
-    WeightsSlot& slot = request_weights(file);
-    if (slot.status != WeightsStatus::Ready || !slot.data) return nullptr;
-    if (generation != slot.generation) {
-        try {
-            load(model, *slot.data);
-            generation = slot.generation;
-        } catch (const std::exception& e) {
-            generation = -1;
-            fail_weights(file, e.what());
-            return nullptr;
-        }
-    }
-    return &model;
-}
-
-}  // namespace
-
 models::Gan* gan_model(bool conditional) {
     static models::Gan gan, cgan;
     static int gan_generation = -1, cgan_generation = -1;

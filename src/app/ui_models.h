@@ -15,6 +15,7 @@
 
 #include "imgui.h"
 
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -26,6 +27,25 @@ constexpr const char* kVae16File = "vae16.safetensors";
 constexpr const char* kVae2File = "vae2.safetensors";
 constexpr const char* kClassifierFile = "classifier.safetensors";
 constexpr const char* kMnistTestFile = "mnist-test-1000.bin";
+
+// Loads `file` into `model` with `load` whenever the slot delivers new bytes; a load error
+// fails the slot (the panel's gate then shows it with Retry). Null until the model is usable.
+template <class Model, class Load>
+Model* loaded(const char* file, Model& model, int& generation, Load load) {
+    WeightsSlot& slot = request_weights(file);
+    if (slot.status != WeightsStatus::Ready || !slot.data) return nullptr;
+    if (generation != slot.generation) {
+        try {
+            load(model, *slot.data);
+            generation = slot.generation;
+        } catch (const std::exception& e) {
+            generation = -1;
+            fail_weights(file, e.what());
+            return nullptr;
+        }
+    }
+    return &model;
+}
 
 models::Gan* gan_model(bool conditional);  // gan.safetensors or cgan.safetensors
 models::Vae* vae16_model();
