@@ -1,7 +1,7 @@
 #include "train/char_rnn_trainer.h"
 
-#include "io/safetensors.h"
-#include "train/optim_checkpoint.h"
+#include "train/checkpoint.h"
+#include "train/lr_schedule.h"
 
 #include <algorithm>
 #include <cmath>
@@ -33,13 +33,8 @@ void char_rnn_trainer_init(CharRnnTrainer& trainer, const models::CharRnn& model
 }
 
 float char_rnn_learning_rate(const CharRnnTrainOptions& options, int64_t step) {
-    if (options.total_steps <= options.schedule_start) return options.lr;
-    const double t = std::clamp(double(step - options.schedule_start) /
-                                    double(options.total_steps - options.schedule_start),
-                                0.0, 1.0);
-    const double f = options.lr_min_fraction +
-                     (1.0 - options.lr_min_fraction) * 0.5 * (1.0 + std::cos(3.14159265358979 * t));
-    return static_cast<float>(options.lr * f);
+    return scheduled_learning_rate(
+        cosine_decay(options.lr, options.lr_min_fraction, options.schedule_start, options.total_steps), step);
 }
 
 CharRnnStepStats char_rnn_train_step(CharRnnTrainer& trainer, models::CharRnn& model) {
@@ -75,60 +70,37 @@ CharRnnStepStats char_rnn_train_step(CharRnnTrainer& trainer, models::CharRnn& m
     return s;
 }
 
+// The char-RNN trainer's settings in a checkpoint (one list for saving and loading).
+static TrainerSettings char_rnn_settings(CharRnnTrainOptions& o) {
+    TrainerSettings s = common_settings(o);
+    s.count("trainer.steps", o.steps, 1, 1 << 20).real("trainer.clip", o.clip);
+    s.count("trainer.total_steps", o.total_steps, 0, INT64_MAX);
+    s.count("trainer.schedule_start", o.schedule_start, 0, INT64_MAX, TrainerSettings::Optional);
+    s.real("trainer.lr_min_fraction", o.lr_min_fraction, TrainerSettings::Optional);
+    s.real("trainer.dropout", o.dropout, TrainerSettings::Optional);  // absent before dropout existed
+    return s;
+}
+
 void save_char_rnn_checkpoint(const std::string& path, const CharRnnTrainer& trainer,
                               models::CharRnn& model,
                               const std::map<std::string, std::string>& extra_metadata) {
-    auto metadata = models::char_rnn_metadata(model, extra_metadata);
-    const CharRnnTrainOptions& o = trainer.options;
-    metadata["trainer.step"] = std::to_string(trainer.step);
-    metadata["trainer.steps"] = std::to_string(o.steps);
-    metadata["trainer.batch"] = std::to_string(o.batch);
-    metadata["trainer.lr"] = std::to_string(o.lr);
-    metadata["trainer.clip"] = std::to_string(o.clip);
-    metadata["trainer.seed"] = std::to_string(o.seed);
-    metadata["trainer.total_steps"] = std::to_string(o.total_steps);
-    metadata["trainer.schedule_start"] = std::to_string(o.schedule_start);
-    metadata["trainer.dropout"] = std::to_string(o.dropout);
-    nn::ParamList params = models::char_rnn_params(model);
-    CheckpointTensors tensors;
-    add_adam_state(tensors, metadata, trainer.adam, params, "adam");
-    nn::ParamList all = params;
-    for (nn::Param* p : tensors.list.params) all.add(*p);
-    io::save_safetensors(path, all, metadata, io::Dtype::F32);
+    CharRnnTrainOptions options = trainer.options;
+    CheckpointWriter out(models::char_rnn_metadata(model, extra_metadata), trainer.step,
+                         char_rnn_settings(options));
+    out.add_model(models::char_rnn_params(model), trainer.adam, "adam");
+    out.save(path);
 }
 
 void load_char_rnn_checkpoint(const std::string& path, CharRnnTrainer& trainer,
                               models::CharRnn& model, const std::string& train_text) {
-    io::SafetensorsFile file = io::read_safetensors(path);
-    models::CharRnnConfig config = models::char_rnn_config_from_metadata(file.metadata, path);
-    io::Vocab vocab = models::char_rnn_vocab_from_metadata(file.metadata, path);
-    models::char_rnn_init(model, config, vocab, 0);
-    auto get = [&](const char* key) -> const std::string& {
-        auto it = file.metadata.find(key);
-        if (it == file.metadata.end())
-            throw std::invalid_argument(path + ": no \"" + key +
-                                        "\" in __metadata__; this is a weights file, not a checkpoint "
-                                        "(--resume takes a file written by --checkpoint)");
-        return it->second;
-    };
-    CharRnnTrainOptions o;
-    o.steps = std::stoi(get("trainer.steps"));
-    o.batch = std::stoi(get("trainer.batch"));
-    o.lr = std::stof(get("trainer.lr"));
-    o.clip = std::stof(get("trainer.clip"));
-    o.seed = std::stoull(get("trainer.seed"));
-    o.total_steps = std::stoll(get("trainer.total_steps"));
-    auto start = file.metadata.find("trainer.schedule_start");
-    o.schedule_start = start == file.metadata.end() ? 0 : std::stoll(start->second);
-    auto dropout = file.metadata.find("trainer.dropout");  // absent before dropout existed
-    o.dropout = dropout == file.metadata.end() ? 0.0f : std::stof(dropout->second);
-    char_rnn_trainer_init(trainer, model, train_text, o);
-    nn::ParamList params = models::char_rnn_params(model);
-    io::LoadOptions load_options;
-    load_options.allow_extra = true;  // the Adam moments
-    io::load_params(file, params, load_options);
-    restore_adam_state(trainer.adam, params, file, "adam");
-    trainer.step = std::stoll(get("trainer.step"));
+    const CheckpointReader in(path, "char-RNN");
+    models::CharRnnConfig config = models::char_rnn_config_from_metadata(in.metadata(), path);
+    models::char_rnn_init(model, config, models::char_rnn_vocab_from_metadata(in.metadata(), path), 0);
+    CharRnnTrainOptions options;
+    char_rnn_settings(options).read(in);
+    char_rnn_trainer_init(trainer, model, train_text, options);
+    in.load_model(models::char_rnn_params(model), trainer.adam, "adam");
+    trainer.step = in.step();
 }
 
 }  // namespace train

@@ -2,13 +2,10 @@
 
 #include "train/epoch_order.h"
 
-#include "io/safetensors.h"
-#include "models/metadata_fields.h"
 #include "nn/losses.h"
-#include "train/optim_checkpoint.h"
+#include "train/checkpoint.h"
 
 #include <algorithm>
-#include <cstdio>
 #include <stdexcept>
 
 namespace train {
@@ -85,50 +82,37 @@ ClassifierStepStats classifier_train_step(ClassifierTrainer& t, models::Classifi
     return stats;
 }
 
+// The classifier trainer's settings in a checkpoint (one list for saving and loading).
+static TrainerSettings classifier_settings(ClassifierTrainConfig& c) {
+    TrainerSettings s = common_settings(c);
+    s.count("trainer.max_shift", c.max_shift, 0, 27);
+    return s;
+}
+
 void classifier_save_checkpoint(const std::string& path, const ClassifierTrainer& t,
                                 models::Classifier& model,
                                 std::map<std::string, std::string> meta) {
     for (const auto& [k, v] : models::classifier_metadata(model.config)) meta[k] = v;
-    meta["trainer.step"] = std::to_string(t.step);
-    meta["trainer.epoch"] = std::to_string(t.epoch);
-    meta["trainer.cursor"] = std::to_string(t.cursor);
-    meta["trainer.batch"] = std::to_string(t.config.batch);
-    meta["trainer.seed"] = std::to_string(t.config.seed);
-    meta["trainer.max_shift"] = std::to_string(t.config.max_shift);
-    char lr[32];
-    std::snprintf(lr, sizeof lr, "%.9g", t.config.lr);  // exact round trip
-    meta["trainer.lr"] = lr;
-    nn::ParamList params = models::classifier_params(model);
-    CheckpointTensors extra;
-    add_adam_state(extra, meta, t.opt, params, "optim");
-    for (nn::Param* p : extra.list.params) params.add(*p);
-    io::save_safetensors(path, params, meta, io::Dtype::F32);
+    ClassifierTrainConfig config = t.config;
+    CheckpointWriter out(std::move(meta), t.step, classifier_settings(config));
+    out.set_int("trainer.epoch", t.epoch);
+    out.set_int("trainer.cursor", t.cursor);
+    out.add_model(models::classifier_params(model), t.opt, "optim");
+    out.save(path);
 }
 
 void classifier_load_checkpoint(const std::string& path, ClassifierTrainer& t,
                                 models::Classifier& model) {
-    io::SafetensorsFile file = io::read_safetensors(path);
-    const auto& meta = file.metadata;
-    models::classifier_init(model, models::classifier_config_from_metadata(meta, path), 0);
-    nn::ParamList params = models::classifier_params(model);
-    io::LoadOptions options;
-    options.allow_extra = true;  // the Adam moments
-    io::load_params(file, params, options);
+    const CheckpointReader in(path, "classifier");
+    models::classifier_init(model, models::classifier_config_from_metadata(in.metadata(), path), 0);
     ClassifierTrainConfig config = t.config;
-    auto it = meta.find("trainer.seed");
-    if (it == meta.end())
-        throw std::runtime_error(path + ": not a classifier checkpoint (no trainer.* metadata); "
-                                 "--resume needs a file written by --checkpoint");
-    config.seed = std::stoull(it->second);
-    config.batch = models::meta::require_int(meta, "trainer.batch", path, 1, 1 << 20);
-    config.max_shift = models::meta::require_int(meta, "trainer.max_shift", path, 0, 27);
-    config.lr = std::stof(meta.at("trainer.lr"));
+    classifier_settings(config).read(in);
     classifier_trainer_init(t, config);
-    t.step = std::stoll(meta.at("trainer.step"));
-    t.epoch = std::stoll(meta.at("trainer.epoch"));
-    t.cursor = models::meta::require_int(meta, "trainer.cursor", path, 0, 1 << 30);
+    t.step = in.step();
+    t.epoch = in.get_int("trainer.epoch", 0, INT64_MAX);
+    t.cursor = static_cast<int>(in.get_int("trainer.cursor", 0, 1 << 30));
     // t.order stays empty: the next step rebuilds this epoch's permutation (it needs N).
-    restore_adam_state(t.opt, params, file, "optim");
+    in.load_model(models::classifier_params(model), t.opt, "optim");
 }
 
 }  // namespace train

@@ -1,5 +1,8 @@
 #include "train/diffusion_trainer.h"
 
+#include "train/checkpoint.h"
+#include "train/lr_schedule.h"
+
 #include <algorithm>
 #include <cmath>
 #include <stdexcept>
@@ -29,11 +32,8 @@ void diffusion_apply_ema(const DiffusionTrainer& trainer, models::Diffusion& mod
 }
 
 float diffusion_learning_rate(const DiffusionTrainOptions& options, int64_t step) {
-    if (options.total_steps <= 0) return options.lr;
-    const double t = std::min(1.0, double(step) / double(options.total_steps));
-    const double f = options.lr_min_fraction +
-                     (1.0 - options.lr_min_fraction) * 0.5 * (1.0 + std::cos(3.14159265358979 * t));
-    return static_cast<float>(options.lr * f);
+    return scheduled_learning_rate(
+        cosine_decay(options.lr, options.lr_min_fraction, 0, options.total_steps), step);
 }
 
 DiffusionStepStats diffusion_train_step(DiffusionTrainer& trainer, models::Diffusion& model,
@@ -108,6 +108,40 @@ float diffusion_validation_loss(models::Diffusion& model, const nn::Matrix& late
                                                    cache, false)) * double(rows);
     }
     return static_cast<float>(total / double(N));
+}
+
+// The diffusion trainer's settings in a checkpoint (one list for saving and loading).
+static TrainerSettings diffusion_settings(DiffusionTrainOptions& o) {
+    TrainerSettings s = common_settings(o);
+    s.real("trainer.label_drop", o.label_drop).real("trainer.ema_decay", o.ema_decay);
+    s.count("trainer.total_steps", o.total_steps, 0, INT64_MAX);
+    s.real("trainer.lr_min_fraction", o.lr_min_fraction);
+    return s;
+}
+
+void save_diffusion_checkpoint(const std::string& path, const DiffusionTrainer& trainer,
+                               models::Diffusion& model,
+                               const std::map<std::string, std::string>& extra_metadata) {
+    DiffusionTrainOptions options = trainer.options;
+    CheckpointWriter out(models::diffusion_metadata(model.config, extra_metadata), trainer.step,
+                         diffusion_settings(options));
+    nn::ParamList params = models::diffusion_params(model);
+    out.add_model(params, trainer.adam, "adam");
+    out.add_ema(params, trainer.ema);
+    out.save(path);
+}
+
+void load_diffusion_checkpoint(const std::string& path, DiffusionTrainer& trainer,
+                               models::Diffusion& model) {
+    const CheckpointReader in(path, "diffusion");
+    models::diffusion_init(model, models::diffusion_config_from_metadata(in.metadata(), path), 0);
+    DiffusionTrainOptions options;
+    diffusion_settings(options).read(in);
+    diffusion_trainer_init(trainer, options);
+    nn::ParamList params = models::diffusion_params(model);
+    in.load_model(params, trainer.adam, "adam");
+    trainer.ema = in.read_ema(params);
+    trainer.step = in.step();
 }
 
 nn::Matrix encode_latents(const nn::Matrix& images, models::Vae& vae) {

@@ -56,6 +56,17 @@ DiffusionStepStats diffusion_train_step(DiffusionTrainer& trainer, models::Diffu
 float diffusion_validation_loss(models::Diffusion& model, const nn::Matrix& latents,
                                 const std::vector<int>& labels, uint64_t seed = 4321);
 
+// Checkpoint (train/checkpoint.h): weights (incl. the latent normalisation) + Adam moments +
+// EMA weights + {"trainer.step", "trainer.batch", "trainer.lr", "trainer.seed",
+// "trainer.label_drop", "trainer.total_steps", "trainer.lr_min_fraction", "trainer.ema_decay"}
+// + the diffusion metadata, so a resume needs no other flags.
+void save_diffusion_checkpoint(const std::string& path, const DiffusionTrainer& trainer,
+                               models::Diffusion& model,
+                               const std::map<std::string, std::string>& extra_metadata);
+// Initialises model (config from the file) and trainer from a checkpoint.
+void load_diffusion_checkpoint(const std::string& path, DiffusionTrainer& trainer,
+                               models::Diffusion& model);
+
 // Encodes images [N,784] with the VAE's encoder (posterior means), in chunks.
 nn::Matrix encode_latents(const nn::Matrix& images, models::Vae& vae);
 

@@ -2,13 +2,12 @@
 
 #include "train/epoch_order.h"
 
-#include "io/safetensors.h"
 #include "models/metadata_fields.h"
 #include "nn/gan_losses.h"
 #include "nn/layers.h"
 #include "nn/losses.h"
 #include "nn/threads.h"
-#include "train/optim_checkpoint.h"
+#include "train/checkpoint.h"
 
 #include <algorithm>
 #include <cstdio>
@@ -341,110 +340,59 @@ GanStepStats gan_train_step(GanTrainer& t, models::Gan& gan, const nn::Matrix& i
     return stats;
 }
 
+// The GAN trainer's settings in a checkpoint (one list for saving and loading). The optional
+// ones are absent in checkpoints from before TTUR / R1 / shards / EMA / feature and latent
+// matching: the defaults are what those runs used.
+static TrainerSettings gan_settings(GanTrainConfig& c) {
+    constexpr TrainerSettings::Presence opt = TrainerSettings::Optional;
+    TrainerSettings s = common_settings(c);
+    s.real("trainer.beta1", c.beta1).real("trainer.real_label", c.real_label);
+    s.real("trainer.lr_d", c.lr_d, opt).real("trainer.beta2", c.beta2, opt).real("trainer.r1", c.r1, opt);
+    s.count("trainer.r1_every", c.r1_every, 1, 1 << 20, opt).count("trainer.shards", c.shards, 1, 64, opt);
+    s.real("trainer.ema_decay", c.ema_decay, opt).real("trainer.feature_matching", c.feature_matching, opt);
+    s.real("trainer.feature_matching_1", c.feature_matching_1, opt);
+    s.real("trainer.latent_matching", c.latent_matching, opt);
+    return s;
+}
+
 void gan_save_checkpoint(const std::string& path, const GanTrainer& t, models::Gan& gan,
                          std::map<std::string, std::string> meta) {
     for (const auto& [k, v] : models::gan_metadata(gan.config)) meta[k] = v;
-    meta["trainer.step"] = std::to_string(t.step);
-    meta["trainer.epoch"] = std::to_string(t.epoch);
-    meta["trainer.cursor"] = std::to_string(t.cursor);
-    meta["trainer.batch"] = std::to_string(t.config.batch);
-    meta["trainer.seed"] = std::to_string(t.config.seed);
-    auto exact = [](float v) {  // "%.9g" round-trips a float exactly
-        char buf[32];
-        std::snprintf(buf, sizeof buf, "%.9g", v);
-        return std::string(buf);
-    };
-    meta["trainer.lr"] = exact(t.config.lr);
-    meta["trainer.lr_d"] = exact(t.config.lr_d);
-    meta["trainer.beta1"] = exact(t.config.beta1);
-    meta["trainer.beta2"] = exact(t.config.beta2);
-    meta["trainer.loss"] = gan_loss_name(t.config.loss);
-    meta["trainer.r1"] = exact(t.config.r1);
-    meta["trainer.r1_every"] = std::to_string(t.config.r1_every);
-    meta["trainer.shards"] = std::to_string(t.config.shards);
-    meta["trainer.real_label"] = exact(t.config.real_label);
-    meta["trainer.ema_decay"] = exact(t.config.ema_decay);
-    meta["trainer.feature_matching"] = exact(t.config.feature_matching);
-    meta["trainer.feature_matching_1"] = exact(t.config.feature_matching_1);
-    if (t.config.latent_matching > 0) meta["trainer.latent_matching"] = exact(t.config.latent_matching);
-    if (!t.config.class_weights.empty()) {
+    GanTrainConfig config = t.config;
+    CheckpointWriter out(std::move(meta), t.step, gan_settings(config));
+    out.set_int("trainer.epoch", t.epoch);
+    out.set_int("trainer.cursor", t.cursor);
+    out.set_string("trainer.loss", gan_loss_name(config.loss));
+    if (!config.class_weights.empty()) {
         std::string list;
-        for (float w : t.config.class_weights) list += (list.empty() ? "" : ",") + exact(w);
-        meta["trainer.class_weights"] = list;
+        for (float w : config.class_weights) list += (list.empty() ? "" : ",") + exact_float_string(w);
+        out.set_string("trainer.class_weights", list);
     }
     nn::ParamList g_params = models::gan_generator_params(gan);
-    nn::ParamList d_params = models::gan_discriminator_params(gan);
-    CheckpointTensors extra;
-    add_adam_state(extra, meta, t.opt_g, g_params, "optim_g");
-    add_adam_state(extra, meta, t.opt_d, d_params, "optim_d");
-    size_t k = 0;
-    for (const nn::Param* p : g_params.params) {
-        if (!p->trainable || k >= t.ema.size()) continue;
-        extra.owned.push_back(nn::Param{"ema." + p->name, p->shape, t.ema[k++], nn::Matrix(), false});
-        extra.list.add(extra.owned.back());
-    }
-    nn::ParamList all = g_params;
-    for (nn::Param* p : d_params.params) all.add(*p);
-    for (nn::Param* p : extra.list.params) all.add(*p);
-    io::save_safetensors(path, all, meta, io::Dtype::F32);
+    out.add_model(g_params, t.opt_g, "optim_g");
+    out.add_model(models::gan_discriminator_params(gan), t.opt_d, "optim_d");
+    out.add_ema(g_params, t.ema);
+    out.save(path);
 }
 
 void gan_load_checkpoint(const std::string& path, GanTrainer& t, models::Gan& gan) {
-    io::SafetensorsFile file = io::read_safetensors(path);
-    const auto& meta = file.metadata;
-    if (meta.find("trainer.seed") == meta.end())
-        throw std::runtime_error(path + ": not a GAN checkpoint (no trainer.* metadata); --resume "
-                                 "needs a file written by --checkpoint, not a shipped weights file");
-    models::gan_init(gan, models::gan_config_from_metadata(meta, path), 0);
-    nn::ParamList g_params = models::gan_generator_params(gan);
-    nn::ParamList d_params = models::gan_discriminator_params(gan);
-    nn::ParamList all = g_params;
-    for (nn::Param* p : d_params.params) all.add(*p);
-    io::LoadOptions options;
-    options.allow_extra = true;  // the Adam moments
-    io::load_params(file, all, options);
-    models::discriminator_normalize(gan, 0);  // spectral norm: the layers' W / sigma from the loaded u
+    const CheckpointReader in(path, "GAN");
+    models::gan_init(gan, models::gan_config_from_metadata(in.metadata(), path), 0);
     GanTrainConfig config;
-    config.seed = std::stoull(meta.at("trainer.seed"));
-    config.batch = models::meta::require_int(meta, "trainer.batch", path, 2, 1 << 20);
-    config.lr = std::stof(meta.at("trainer.lr"));
-    config.beta1 = std::stof(meta.at("trainer.beta1"));
-    // absent in checkpoints from before TTUR / hinge / R1: the defaults are what they ran with
-    if (auto it = meta.find("trainer.lr_d"); it != meta.end()) config.lr_d = std::stof(it->second);
-    if (auto it = meta.find("trainer.beta2"); it != meta.end()) config.beta2 = std::stof(it->second);
-    if (auto it = meta.find("trainer.loss"); it != meta.end()) config.loss = parse_gan_loss(it->second);
-    if (auto it = meta.find("trainer.r1"); it != meta.end()) config.r1 = std::stof(it->second);
-    if (auto it = meta.find("trainer.r1_every"); it != meta.end())
-        config.r1_every = models::meta::require_int(meta, "trainer.r1_every", path, 1, 1 << 20);
-    if (meta.count("trainer.shards")) config.shards = models::meta::require_int(meta, "trainer.shards", path, 1, 64);
-    config.real_label = std::stof(meta.at("trainer.real_label"));
-    auto ema_decay = meta.find("trainer.ema_decay");  // absent in checkpoints from before EMA
-    if (ema_decay != meta.end()) config.ema_decay = std::stof(ema_decay->second);
-    auto fm = meta.find("trainer.feature_matching");  // absent before feature matching existed
-    if (fm != meta.end()) config.feature_matching = std::stof(fm->second);
-    auto fm1 = meta.find("trainer.feature_matching_1");
-    if (fm1 != meta.end()) config.feature_matching_1 = std::stof(fm1->second);
-    auto lm = meta.find("trainer.latent_matching");  // absent when off
-    if (lm != meta.end()) config.latent_matching = std::stof(lm->second);
-    auto cw = meta.find("trainer.class_weights");  // absent when off
-    if (cw != meta.end()) config.class_weights = models::meta::parse_float_list(cw->second, path + ": trainer.class_weights");
+    gan_settings(config).read(in);
+    if (in.has("trainer.loss")) config.loss = parse_gan_loss(in.get_string("trainer.loss"));
+    if (in.has("trainer.class_weights"))  // absent when off
+        config.class_weights = models::meta::parse_float_list(in.get_string("trainer.class_weights"),
+                                                              path + ": trainer.class_weights");
     gan_trainer_init(t, config);
-    t.step = std::stoll(meta.at("trainer.step"));
-    t.epoch = std::stoll(meta.at("trainer.epoch"));
-    t.cursor = models::meta::require_int(meta, "trainer.cursor", path, 0, 1 << 30);
-    restore_adam_state(t.opt_g, g_params, file, "optim_g");
-    restore_adam_state(t.opt_d, d_params, file, "optim_d");
-    for (const nn::Param* p : g_params.params) {
-        const io::TensorInfo* info = p->trainable ? file.find("ema." + p->name) : nullptr;
-        if (!info) continue;  // EMA starts at the next step (from the current weights)
-        if (info->shape != p->shape)
-            throw std::runtime_error(path + ": checkpoint tensor ema." + p->name + " has shape " +
-                                     nn::shape_to_string(info->shape) + ", expected " +
-                                     nn::shape_to_string(p->shape));
-        std::vector<float> data = file.read_f32(*info);
-        t.ema.push_back(p->value);
-        std::copy(data.begin(), data.end(), t.ema.back().data());
-    }
+    t.step = in.step();
+    t.epoch = in.get_int("trainer.epoch", 0, INT64_MAX);
+    t.cursor = static_cast<int>(in.get_int("trainer.cursor", 0, 1 << 30));
+    const nn::ParamList g_params = models::gan_generator_params(gan);
+    in.load_model(g_params, t.opt_g, "optim_g");
+    in.load_model(models::gan_discriminator_params(gan), t.opt_d, "optim_d");
+    models::discriminator_normalize(gan, 0);  // spectral norm: the layers' W / sigma from the loaded u
+    t.ema = in.read_ema(g_params);
 }
 
 }  // namespace train

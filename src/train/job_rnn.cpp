@@ -7,9 +7,9 @@
 #include "models/char_rnn.h"
 #include "train/char_rnn_trainer.h"
 #include "train/job.h"
+#include "train/lr_schedule.h"
 
 #include <algorithm>
-#include <cmath>
 
 namespace train {
 namespace {
@@ -46,11 +46,10 @@ public:
 
     // Learning rate at a step: warm-up, cosine decay, floor (see the top of the file).
     float scheduled_lr(int64_t step) const {
-        const float peak = settings_.lr;
-        if (step < kWarmupSteps) return peak * (0.1f + 0.9f * float(step) / float(kWarmupSteps));
-        if (step >= kDecaySteps) return peak * kFloor;
-        const double t = double(step - kWarmupSteps) / double(kDecaySteps - kWarmupSteps);
-        return float(peak * (kFloor + (1.0 - kFloor) * 0.5 * (1.0 + std::cos(3.14159265358979 * t))));
+        LrSchedule schedule = cosine_decay(settings_.lr, kFloor, kWarmupSteps, kDecaySteps);
+        schedule.warmup_steps = kWarmupSteps;
+        schedule.warmup_from = 0.1f;
+        return scheduled_learning_rate(schedule, step);
     }
 
 protected:

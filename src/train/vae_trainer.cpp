@@ -1,7 +1,7 @@
 #include "train/vae_trainer.h"
 
-#include "io/safetensors.h"
-#include "train/optim_checkpoint.h"
+#include "train/checkpoint.h"
+#include "train/lr_schedule.h"
 
 #include <algorithm>
 #include <cmath>
@@ -26,11 +26,8 @@ int64_t vae_steps_per_epoch(const VaeTrainer& trainer, int64_t n_images) {
 }
 
 float vae_learning_rate(const VaeTrainOptions& options, int64_t step) {
-    if (options.total_steps <= 0) return options.lr;
-    const double t = std::min(1.0, double(step) / double(options.total_steps));
-    const double f = options.lr_min_fraction +
-                     (1.0 - options.lr_min_fraction) * 0.5 * (1.0 + std::cos(3.14159265358979 * t));
-    return static_cast<float>(options.lr * f);
+    return scheduled_learning_rate(
+        cosine_decay(options.lr, options.lr_min_fraction, 0, options.total_steps), step);
 }
 
 VaeStepStats vae_train_step_batch(VaeTrainer& trainer, models::Vae& vae, const nn::Matrix& batch) {
@@ -70,46 +67,31 @@ VaeStepStats vae_train_step(VaeTrainer& trainer, models::Vae& vae, const nn::Mat
     return s;
 }
 
+// The VAE trainer's settings in a checkpoint (one list for saving and loading).
+static TrainerSettings vae_settings(VaeTrainOptions& o) {
+    TrainerSettings s = common_settings(o);
+    s.count("trainer.total_steps", o.total_steps, 0, INT64_MAX);
+    s.real("trainer.lr_min_fraction", o.lr_min_fraction, TrainerSettings::Optional);
+    return s;
+}
+
 void save_vae_checkpoint(const std::string& path, const VaeTrainer& trainer, models::Vae& vae,
                          const std::map<std::string, std::string>& extra_metadata) {
-    auto metadata = models::vae_metadata(vae.config, extra_metadata);
-    metadata["trainer.step"] = std::to_string(trainer.step);
-    metadata["trainer.batch"] = std::to_string(trainer.options.batch);
-    metadata["trainer.lr"] = std::to_string(trainer.options.lr);
-    metadata["trainer.seed"] = std::to_string(trainer.options.seed);
-    metadata["trainer.total_steps"] = std::to_string(trainer.options.total_steps);
-    nn::ParamList params = vae_params(vae);
-    CheckpointTensors tensors;
-    add_adam_state(tensors, metadata, trainer.adam, params, "adam");
-    nn::ParamList all = params;
-    for (nn::Param* p : tensors.list.params) all.add(*p);
-    io::save_safetensors(path, all, metadata, io::Dtype::F32);
+    VaeTrainOptions options = trainer.options;
+    CheckpointWriter out(models::vae_metadata(vae.config, extra_metadata), trainer.step,
+                         vae_settings(options));
+    out.add_model(vae_params(vae), trainer.adam, "adam");
+    out.save(path);
 }
 
 void load_vae_checkpoint(const std::string& path, VaeTrainer& trainer, models::Vae& vae) {
-    io::SafetensorsFile file = io::read_safetensors(path);
-    models::VaeConfig config = models::vae_config_from_metadata(file.metadata, path);
-    models::vae_init(vae, config, 0);
+    const CheckpointReader in(path, "VAE");
+    models::vae_init(vae, models::vae_config_from_metadata(in.metadata(), path), 0);
     VaeTrainOptions options;
-    auto get = [&](const char* key) -> const std::string& {
-        auto it = file.metadata.find(key);
-        if (it == file.metadata.end())
-            throw std::invalid_argument(path + ": no \"" + key +
-                                        "\" in __metadata__; this is a weights file, not a checkpoint "
-                                        "(--resume takes a file written by --checkpoint)");
-        return it->second;
-    };
-    options.batch = std::stoi(get("trainer.batch"));
-    options.lr = std::stof(get("trainer.lr"));
-    options.seed = std::stoull(get("trainer.seed"));
-    options.total_steps = std::stoll(get("trainer.total_steps"));
+    vae_settings(options).read(in);
     vae_trainer_init(trainer, options);
-    nn::ParamList params = vae_params(vae);
-    io::LoadOptions load_options;
-    load_options.allow_extra = true;  // the Adam moments
-    io::load_params(file, params, load_options);
-    restore_adam_state(trainer.adam, params, file, "adam");
-    trainer.step = std::stoll(get("trainer.step"));
+    in.load_model(vae_params(vae), trainer.adam, "adam");
+    trainer.step = in.step();
 }
 
 }  // namespace train
