@@ -5,7 +5,7 @@
 #      and the npm packages from package-lock.json (npm ci, only when the lock changed)
 #   3. the wasm toolchain and deps (source emsdk-env.sh: SDL2 + ImGui built once into a cache)
 #   4. native build (build/native, g++, Release) and wasm build (build/wasm, emcmake)
-#   5. the web site: web/ + build/wasm/genlab_app.{js,wasm} + weights/ -> build/site/
+#   5. the web site: web/ + build/wasm/genlab_app.{js,wasm} + weights/ + genlab-schema.js -> build/site/
 # Every step logs to build/setup-logs/<step>.log; a failing step prints its name, the command,
 # the log's tail and its path (scripts/setup-step.sh).
 set -euo pipefail
@@ -102,6 +102,8 @@ assemble_site() {
     cp build/wasm/genlab_train_worker.js build/wasm/genlab_train_worker.wasm build/site.tmp/ &&
     cp build/data/mnist-test-1000.bin build/data/mnist-train-subset.bin build/data/corpus-excerpt.txt \
         build/site.tmp/data/ &&
+    # The panels' state schema for web/genlab-url.js and web/embed.js (src/schema/panel_schema.cpp).
+    build/native/genlab schema --js --out build/site.tmp/genlab-schema.js &&
     { [ ! -d weights ] || cp -R weights build/site.tmp/weights; } &&
     # Until the trained weights ship their manifest, describe the copies (sha256 for the page's cache).
     { [ ! -d build/site.tmp/weights ] || [ -f build/site.tmp/weights/manifest.json ] ||

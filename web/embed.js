@@ -22,14 +22,16 @@
   const appUrl = new URL('index.html', script ? script.src : location.href);
   const appOrigin = appUrl.origin;
 
-  const PANELS = {
-    gan: 'gan', 'gan-sampler': 'gan', sampler: 'gan', morph: 'morph', 'vae-morph': 'morph',
-    latent: 'latent', 'latent-map': 'latent', draw: 'draw', text: 'text', 'char-rnn': 'text',
-    rnn: 'text', train: 'train', training: 'train', diffusion: 'diffusion', 'latent-diffusion': 'diffusion',
-  };
-  const HEIGHTS = { gan: 480, morph: 560, latent: 520, draw: 520, text: 560, train: 600, diffusion: 560 };
-  const TITLES = { gan: 'GAN sampler', morph: 'VAE morph', latent: 'latent map', draw: 'draw a digit',
-                   text: 'character-level RNN', train: 'training', diffusion: 'latent diffusion' };
+  // Widget names, iframe titles and heights: the app's panel schema (src/schema/panel_schema.cpp),
+  // which the build writes as genlab-schema.js next to this script. Loaded as a script, so a
+  // course page on another origin needs no CORS; the placeholders are set up once it is in.
+  const schemaReady = window.GenlabSchema ? Promise.resolve(window.GenlabSchema) : new Promise((resolve, reject) => {
+    const tag = document.createElement('script');
+    tag.src = new URL('genlab-schema.js', appUrl).href;
+    tag.onload = () => (window.GenlabSchema ? resolve(window.GenlabSchema) : reject(new Error(`${tag.src} did not define GenlabSchema`)));
+    tag.onerror = () => reject(new Error(`could not load ${tag.src}`));
+    (document.head || document.documentElement).appendChild(tag);
+  });
   const NOT_PARAMS = new Set(['genlab', 'panel', 'height', 'width', 'allow-origin', 'title']);
 
   let nextId = 1;
@@ -63,26 +65,45 @@
   function mount(el) {
     if (el.genlab) return el.genlab;
     const settings = settingsOf(el);
-    const panel = PANELS[String(settings.genlab || '').toLowerCase()];
     const listeners = {};
     let frame = null;
-    let resolveReady;
-    const ready = new Promise((resolve) => { resolveReady = resolve; });
+    let panel = null;
+    let height = 0;
+    let resolveReady, rejectReady;
+    const ready = new Promise((resolve, reject) => { resolveReady = resolve; rejectReady = reject; });
+    ready.catch(() => {});  // a page that never asks is not told twice
     const pending = new Map();
 
-    if (!panel) {
-      el.textContent = `GenLab: "${settings.genlab || ''}" is not a widget (` +
-        `${Object.keys(PANELS).join(', ')})`;
-      el.genlab = { ready: Promise.reject(new Error(el.textContent)), get: () => ready, set: () => ready, on() {} };
-      el.genlab.ready.catch(() => {});
-      return el.genlab;
+    // The placeholder shows why it is not a widget instead of one.
+    function refuse(message) {
+      el.textContent = 'GenLab: ' + message;
+      rejectReady(new Error(el.textContent));
     }
 
-    const height = Number(settings.height) > 0 ? Number(settings.height) : HEIGHTS[panel];
-    el.style.display = 'block';
-    el.style.width = settings.width || '100%';
-    el.style.maxWidth = '100%';
-    el.style.minHeight = height + 'px';
+    function setUp(schema) {
+      panel = schema.aliases[String(settings.genlab || '').toLowerCase()];
+      if (!panel) {
+        refuse(`"${settings.genlab || ''}" is not a widget (${Object.keys(schema.aliases).join(', ')})`);
+        return;
+      }
+      height = Number(settings.height) > 0 ? Number(settings.height) : schema.panels[panel].height;
+      el.style.display = 'block';
+      el.style.width = settings.width || '100%';
+      el.style.maxWidth = '100%';
+      el.style.minHeight = height + 'px';
+      // Lazy: the iframe (and so the wasm and weights) loads when the placeholder comes near view.
+      if ('IntersectionObserver' in window && settings.lazy !== '0') {
+        const observer = new IntersectionObserver((entries) => {
+          if (entries.some((e) => e.isIntersecting)) {
+            observer.disconnect();
+            create(schema);
+          }
+        }, { rootMargin: '300px 0px' });
+        observer.observe(el);
+      } else {
+        create(schema);
+      }
+    }
 
     function send(message) {
       if (!frame || !frame.contentWindow) return;
@@ -115,11 +136,11 @@
       }
     }
 
-    function create() {
-      if (frame) return;
+    function create(schema) {
+      if (frame || !panel) return;
       frame = document.createElement('iframe');
       frame.src = widgetSrc(panel, settings);
-      frame.title = settings.title || `GenLab: ${TITLES[panel]}`;
+      frame.title = settings.title || `GenLab: ${schema.panels[panel].title}`;
       frame.setAttribute('sandbox', 'allow-scripts allow-same-origin allow-popups');
       frame.setAttribute('allow', 'clipboard-write');
       frame.style.cssText = `display:block;width:100%;height:${height}px;border:0;`;
@@ -129,25 +150,14 @@
       el.appendChild(frame);
     }
 
-    // Lazy: the iframe (and so the wasm and weights) loads when the placeholder comes near view.
-    if ('IntersectionObserver' in window && settings.lazy !== '0') {
-      const observer = new IntersectionObserver((entries) => {
-        if (entries.some((e) => e.isIntersecting)) {
-          observer.disconnect();
-          create();
-        }
-      }, { rootMargin: '300px 0px' });
-      observer.observe(el);
-    } else {
-      create();
-    }
+    schemaReady.then(setUp, (err) => refuse(err.message));
 
     el.genlab = {
       ready,
       get: () => request('get'),
       set: (state) => request('set', state),
       on: (type, fn) => { (listeners[type] = listeners[type] || []).push(fn); },
-      load: create,  // load now, without waiting to be scrolled into view
+      load: () => schemaReady.then(create),  // load now, without waiting to be scrolled into view
       get frame() { return frame; },
     };
     return el.genlab;

@@ -16,94 +16,53 @@
   'use strict';
 
   // ---- parameter schema ------------------------------------------------------------------------
-  // Each panel: URL name -> { key (genlab.set field), parse(text) -> value | throws, show(state) }.
-  const int = (min, max) => ({ kind: 'int', min, max });
-  const num = (min, max) => ({ kind: 'num', min, max });
-  const oneOf = (...values) => ({ kind: 'enum', values });
+  // From the C++ tables (src/schema/panel_schema.cpp), written by the build as genlab-schema.js
+  // (window.GenlabSchema), loaded before this file. Per panel: URL name -> the declared key
+  // {param, field, type, min, max, choices, ...}, plus to/from for a bool field spelled as a
+  // choice (model=cgan <-> conditional: true) and skip(state) for keys a link carries only
+  // sometimes (shown_if).
+  const SCHEMA = window.GenlabSchema;
+  if (!SCHEMA) throw new Error('GenLab: genlab-schema.js is not loaded (the build writes it next to index.html)');
 
-  const PANELS = {
-    gan: {
-      model: { key: 'conditional', type: oneOf('gan', 'cgan'), to: (v) => v === 'cgan', from: (s) => (s.conditional ? 'cgan' : 'gan') },
-      n: { key: 'n', type: int(1, 64) },
-      seed: { key: 'seed', type: int(0, 2147483647) },
-      class: { key: 'class', type: int(-1, 9), from: (s) => s.class, skip: (s) => !s.conditional },
-      z: { key: 'z', type: { kind: 'list', min: -3, max: 3, length: [1, 512] }, skip: (s) => !s.z || !s.z.length },
-      zrow: { key: 'z_row', type: int(0, 63), skip: (s) => !s.z || !s.z.length },
-    },
-    morph: {
-      a: { key: 'a', type: { kind: 'endpoint' } },
-      b: { key: 'b', type: { kind: 'endpoint' } },
-      kind: { key: 'slerp', type: oneOf('linear', 'slerp'), to: (v) => v === 'slerp', from: (s) => (s.slerp ? 'slerp' : 'linear') },
-      t: { key: 't', type: num(0, 1) },
-      steps: { key: 'steps', type: int(2, 16) },
-      gseeds: { key: 'gan_seeds', type: { kind: 'list', min: 0, max: 2147483647, length: [2, 2], integer: true } },
-    },
-    latent: {
-      point: { key: 'point', type: { kind: 'list', min: -4, max: 4, length: [2, 2] } },
-      manifold: { key: 'manifold', type: { kind: 'bool' } },
-      scatter: { key: 'scatter', type: { kind: 'bool' } },
-    },
-    draw: {
-      brush: { key: 'brush', type: num(0.6, 3) },
-    },
-    text: {
-      model: { key: 'cell', type: oneOf('lstm', 'gru') },
-      prime: { key: 'prime', type: { kind: 'text', max: 2048 } },
-      temperature: { key: 'temperature', type: num(0, 10) },
-      topk: { key: 'top_k', type: int(0, 1000) },
-      length: { key: 'length', type: int(1, 20000) },
-      seed: { key: 'seed', type: int(0, 4294967295) },
-      speed: { key: 'chars_per_frame', type: int(1, 10000) },
-    },
-    diffusion: {
-      space: { key: 'space', type: oneOf('2d', '16d') },
-      seed: { key: 'seed', type: int(0, 2147483647) },
-      steps: { key: 'steps', type: int(4, 100) },
-      guidance: { key: 'guidance', type: num(0, 8) },
-      label: { key: 'label', type: int(-1, 9) },
-      t: { key: 't', type: num(0, 1) },
-      trails: { key: 'trails', type: { kind: 'bool' } },
-    },
-    train: {
-      model: { key: 'kind', type: oneOf('vae', 'gan', 'rnn') },
-      lr: { key: 'lr', type: num(1e-6, 0.5) },
-      batch: { key: 'batch', type: int(2, 1024) },
-      cell: { key: 'cell', type: oneOf('lstm', 'gru'), skip: (s) => s.kind !== 'rnn' },
-    },
-  };
+  const truthy = (v) => (Array.isArray(v) ? v.length > 0 : !!v);
+  function urlSpec(key) {
+    const spec = Object.assign({}, key);
+    if (key.type === 'choice' && key.boolean) {
+      spec.to = (v) => v === key.choices[1];
+      spec.from = (s) => key.choices[s[key.field] ? 1 : 0];
+    }
+    if (key.shown_if) {
+      const [field, value] = key.shown_if.split('=');
+      spec.skip = value === undefined ? (s) => !truthy(s[field]) : (s) => String(s[field]) !== value;
+    }
+    return spec;
+  }
+  const PANELS = {};    // panel id -> {URL name -> spec}, in the order a link applies them
+  const CONTROLS = {};  // panel id -> control names for hide= / show= / lock= (app::Control)
+  for (const id of SCHEMA.order) {
+    PANELS[id] = {};
+    for (const key of SCHEMA.panels[id].keys) PANELS[id][key.param] = urlSpec(key);
+    CONTROLS[id] = SCHEMA.panels[id].controls;
+  }
   // Widget names embed authors may use (data-genlab="vae-morph") -> panel id.
-  const ALIASES = {
-    gan: 'gan', 'gan-sampler': 'gan', sampler: 'gan', morph: 'morph', 'vae-morph': 'morph',
-    latent: 'latent', 'latent-map': 'latent', draw: 'draw', text: 'text', 'char-rnn': 'text',
-    rnn: 'text', train: 'train', training: 'train', diffusion: 'diffusion', 'latent-diffusion': 'diffusion',
-  };
+  const ALIASES = SCHEMA.aliases;
   const FLAGS = ['view', 'panel', 'hide', 'show', 'lock', 'autoplay', 'theme', 'origin'];
-  // Control names for hide= / show= / lock= (app::Control in src/app/panel_*.cpp); "all" is every one.
-  const CONTROLS = {
-    gan: ['model', 'n', 'seed', 'resample', 'class', 'z'],
-    morph: ['a', 'b', 't', 'play', 'swap', 'kind', 'steps', 'gan', 'gan_seeds'],
-    latent: ['layers'],
-    draw: ['clear', 'brush'],
-    text: ['model', 'prime', 'temperature', 'top_k', 'length', 'seed', 'speed', 'generate', 'copy', 'follow', 'distribution'],
-    train: ['model', 'cell', 'text', 'play', 'reset', 'lr', 'batch', 'weights'],
-    diffusion: ['space', 't', 'play', 'trails', 'steps', 'guidance', 'label', 'seed', 'n', 'train'],
-  };
 
-  // Short numbers in URLs: 0.800000011920929 (a C++ float) -> 0.8.
-  const short = (x) => Number(Number(x).toPrecision(6));
+  // Short numbers in URLs: 0.800000011920929 (a C++ float) -> 0.8; whole numbers (seeds) as they are.
+  const short = (x) => (Number.isInteger(Number(x)) ? Number(x) : Number(Number(x).toPrecision(6)));
 
-  // Parses one value; returns { value } or { value, note } (clamped) or throws a message.
-  function parseValue(name, type, text) {
+  // Parses one value of a declared key; returns { value } or { value, note } (clamped) or throws a message.
+  function parseValue(name, spec, text) {
     const clamp = (x) => {
-      const c = Math.min(type.max, Math.max(type.min, x));
+      const c = Math.min(spec.max, Math.max(spec.min, x));
       return c === x ? { value: x } : { value: c, note: `${name}=${text} is out of range; using ${c}` };
     };
-    switch (type.kind) {
+    switch (spec.type) {
       case 'int': {
         if (!/^[-+]?\d+$/.test(text.trim())) throw `${name}=${text} is not a whole number`;
         return clamp(Number(text));
       }
-      case 'num': {
+      case 'number': {
         const x = Number(text);
         if (text.trim() === '' || !Number.isFinite(x)) throw `${name}=${text} is not a number`;
         return clamp(x);
@@ -113,31 +72,31 @@
         if (/^(0|false|no|off)$/i.test(text)) return { value: false };
         throw `${name}=${text} is not 0 or 1`;
       }
-      case 'enum': {
+      case 'choice': {
         const v = text.toLowerCase();
-        if (!type.values.includes(v)) throw `${name}=${text} is not one of ${type.values.join(', ')}`;
+        if (!spec.choices.includes(v)) throw `${name}=${text} is not one of ${spec.choices.join(', ')}`;
         return { value: v };
       }
       case 'text': {
         const bytes = new TextEncoder().encode(text);
-        if (bytes.length <= type.max) return { value: text };
+        if (bytes.length <= spec.max_bytes) return { value: text };
         let cut = text;
-        while (new TextEncoder().encode(cut).length > type.max) cut = cut.slice(0, -1);
-        return { value: cut, note: `${name} is longer than ${type.max} bytes; cut` };
+        while (new TextEncoder().encode(cut).length > spec.max_bytes) cut = cut.slice(0, -1);
+        return { value: cut, note: `${name} is longer than ${spec.max_bytes} bytes; cut` };
       }
       case 'list': {
         const parts = text.split(',');
         const values = parts.map((p) => Number(p));
         if (parts.some((p) => p.trim() === '') || values.some((v) => !Number.isFinite(v)) ||
-            (type.integer && values.some((v) => !Number.isInteger(v)))) {
+            (spec.integers && values.some((v) => !Number.isInteger(v)))) {
           throw `${name}=${text} is not a comma-separated list of numbers`;
         }
-        if (values.length < type.length[0] || values.length > type.length[1]) {
-          throw `${name} needs ${type.length[0] === type.length[1] ? type.length[0] : `${type.length[0]}..${type.length[1]}`} numbers`;
+        if (values.length < spec.min_items || values.length > spec.max_items) {
+          throw `${name} needs ${spec.min_items === spec.max_items ? spec.min_items : `${spec.min_items}..${spec.max_items}`} numbers`;
         }
-        const clamped = values.map((v) => Math.min(type.max, Math.max(type.min, v)));
+        const clamped = values.map((v) => Math.min(spec.max, Math.max(spec.min, v)));
         const changed = clamped.some((v, i) => v !== values[i]);
-        return { value: clamped, note: changed ? `${name}: values outside [${type.min}, ${type.max}] clamped` : undefined };
+        return { value: clamped, note: changed ? `${name}: values outside [${spec.min}, ${spec.max}] clamped` : undefined };
       }
       case 'endpoint': {
         // test:N (a test digit), random:S (a seed of z ~ N(0, I)), or just N (test digit N).
@@ -146,10 +105,10 @@
         const source = (m[1] || 'test').toLowerCase();
         const n = Number(m[2]);
         if (source === 'test') {
-          const c = Math.min(999, n);
-          return { value: { test: c }, note: c !== n ? `${name}: test digits are 0..999; using ${c}` : undefined };
+          const c = Math.min(spec.max, n);
+          return { value: { test: c }, note: c !== n ? `${name}: test digits are ${spec.min}..${spec.max}; using ${c}` : undefined };
         }
-        const c = Math.min(2147483647, n);
+        const c = Math.min(spec.seed_max, n);
         return { value: { random: c }, note: c !== n ? `${name}: seed clamped to ${c}` : undefined };
       }
       default:
@@ -158,15 +117,15 @@
   }
 
   function showValue(spec, state) {
-    const v = spec.from ? spec.from(state) : state[spec.key];
+    const v = spec.from ? spec.from(state) : state[spec.field];
     if (v === undefined || v === null) return undefined;
-    if (spec.type.kind === 'endpoint') {
+    if (spec.type === 'endpoint') {
       if (v.test !== undefined) return `test:${v.test}`;
       if (v.random !== undefined) return `random:${v.random}`;
       return undefined;  // a drawing cannot travel in a URL
     }
-    if (spec.type.kind === 'list') return v.map(short).join(',');
-    if (spec.type.kind === 'bool') return v ? '1' : '0';
+    if (spec.type === 'list') return v.map(short).join(',');
+    if (spec.type === 'bool') return v ? '1' : '0';
     if (typeof v === 'number') return String(short(v));
     return String(v);
   }
@@ -204,10 +163,10 @@
         continue;
       }
       try {
-        const { value, note } = parseValue(name, spec.type, text);
+        const { value, note } = parseValue(name, spec, text);
         if (note) notes.push(note);
         params[name] = value;
-        set[spec.key] = spec.to ? spec.to(value) : value;
+        set[spec.field] = spec.to ? spec.to(value) : value;
       } catch (message) {
         notes.push(`${message}; ignored`);
       }
@@ -256,7 +215,7 @@
   // Turns on what autoplay means for the panel once it can (weights or data may still load).
   function startAutoplay(panel) {
     clearInterval(autoplayTimer);
-    const field = { morph: 'playing', text: 'generating', train: 'running', diffusion: 'playing' }[panel];
+    const field = SCHEMA.panels[panel] && SCHEMA.panels[panel].autoplay;
     if (!field) return;
     const started = Date.now();
     const tryStart = () => {
@@ -289,15 +248,15 @@
       } catch (err) {
         notes.push(String(err.message || err));
       }
-      // One field at a time, so one bad value cannot drop the others.
-      // The model first (train's lr/batch are per model), an edited GAN z last (a seed resets it).
-      const set = Object.assign({}, parsed.set);
-      const rank = (k) => (k === 'kind' || k === 'conditional' ? 0 : k === 'z' ? 2 : 1);
-      const zRow = set.z_row;
-      delete set.z_row;
-      for (const key of Object.keys(set).sort((a, b) => rank(a) - rank(b))) {
-        const field = key === 'z' && zRow !== undefined ? { z: set.z, z_row: zRow } : { [key]: set[key] };
-        try { g.set(field); } catch (err) { notes.push(`${key}: ${err.message || err}; ignored`); }
+      // One field at a time (a key with sent_with goes with that field), so one bad value cannot
+      // drop the others; in the schema's order (the model first, an edited GAN z last).
+      for (const spec of Object.values(PANELS[parsed.panel])) {
+        if (!(spec.field in parsed.set) || (spec.sent_with && spec.sent_with in parsed.set)) continue;
+        const fields = { [spec.field]: parsed.set[spec.field] };
+        for (const other of Object.values(PANELS[parsed.panel])) {
+          if (other.sent_with === spec.field && other.field in parsed.set) fields[other.field] = parsed.set[other.field];
+        }
+        try { g.set(fields); } catch (err) { notes.push(`${spec.field}: ${err.message || err}; ignored`); }
       }
       if (flags.autoplay) startAutoplay(parsed.panel);
     }
@@ -335,17 +294,15 @@
 
   const appUrl = () => new URL('index.html', location.href).href;
 
-  const HEIGHTS = { gan: 480, morph: 560, latent: 520, draw: 520, text: 560, train: 600, diffusion: 560 };
-  const TITLES = { gan: 'GAN sampler', morph: 'VAE morph', latent: 'latent map', draw: 'draw a digit',
-                   text: 'character-level RNN', train: 'training', diffusion: 'latent diffusion' };
   const escapeAttr = (s) => s.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;');
 
   function links() {
     const c = current();
     const link = appUrl() + '#' + hashFor(c);
     const embedSrc = appUrl() + '#' + hashFor(c, { embed: true });
-    const embed = `<iframe src="${escapeAttr(embedSrc)}" title="GenLab: ${TITLES[c.panel] || c.panel}" ` +
-      `width="100%" height="${HEIGHTS[c.panel] || 520}" style="border:0;max-width:900px" loading="lazy" ` +
+    const panel = SCHEMA.panels[c.panel] || { title: c.panel, height: 520 };
+    const embed = `<iframe src="${escapeAttr(embedSrc)}" title="GenLab: ${panel.title}" ` +
+      `width="100%" height="${panel.height}" style="border:0;max-width:900px" loading="lazy" ` +
       'sandbox="allow-scripts allow-same-origin allow-popups"></iframe>';
     const data = Object.entries(c.params).map(([k, v]) => ` data-${k}="${escapeAttr(String(v))}"`).join('');
     const extra = ['hide', 'show', 'lock'].filter((k) => flags[k] && flags[k].length)
@@ -429,7 +386,7 @@
 
   const GenlabUrl = {
     parse, apply, current, links, share, start, startAutoplay, panelOf, hashFor,
-    flags: () => flags, notes: [], applied: false, lastShared: null, PANELS, ALIASES, CONTROLS,
+    flags: () => flags, notes: [], applied: false, lastShared: null, SCHEMA, PANELS, ALIASES, CONTROLS,
   };
   window.GenlabUrl = GenlabUrl;
 })();

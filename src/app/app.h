@@ -67,8 +67,9 @@ struct Panel {
     // Called every frame for every panel (visible or not) with a time budget in ms, for
     // incremental work: streaming text generation, training slices, animation.
     virtual void tick(double budget_ms) { (void)budget_ms; }
-    // JSON state for window.genlab.state() / set(), and so for the URL hash (web/genlab-url.js
-    // maps URL parameters to these fields).
+    // JSON state for window.genlab.state() / set(), and so for the URL hash: the keys a link
+    // carries, their types and ranges are the panel's schema (src/schema/panel_schema.cpp), which
+    // set_state() validates with and web/genlab-url.js reads.
     virtual nlohmann::json state() const { return nlohmann::json::object(); }
     // Applies the fields it knows; throws std::invalid_argument with a message for bad values.
     virtual void set_state(const nlohmann::json& state) { (void)state; }

@@ -6,6 +6,8 @@
 //   genlab_set(json)               -> JSON {"ok": true} or {"error": "..."}; "panel" switches
 //                                     the tab, the rest goes to that panel's set_state()
 //   genlab_query(panel, json)      -> the panel's query() result, or {"error": "..."}
+//   genlab_schema()                -> the panels' state schema (src/schema/panel_schema.h), the
+//                                     same JSON as build/site/genlab-schema.js (`genlab schema`)
 //   genlab_ui(json)                -> lesson flags and page messages (lesson.cpp), set from the URL
 //                                     by web/genlab-url.js: view, hide, show, lock, theme, notes, ...
 //   genlab_weights_progress/loaded/failed(file, ...)  weights hand-off (JS fetches; progress is
@@ -16,6 +18,7 @@
 #include "app/app.h"
 #include "app/app_internal.h"
 #include "app/ui_models.h"
+#include "schema/panel_schema.h"
 
 #include <emscripten/emscripten.h>
 
@@ -84,6 +87,11 @@ EMSCRIPTEN_KEEPALIVE const char* genlab_query(const char* panel_id, const char* 
     } catch (const std::exception& e) {
         return hold(buffer, error_json(e.what()));
     }
+}
+
+EMSCRIPTEN_KEEPALIVE const char* genlab_schema() {
+    static std::string buffer;
+    return hold(buffer, schema::to_json());
 }
 
 EMSCRIPTEN_KEEPALIVE void genlab_weights_progress(const char* file, double received, double total) {

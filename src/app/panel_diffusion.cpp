@@ -16,6 +16,7 @@
 
 #include "io/image_write.h"
 #include "models/diffusion.h"
+#include "schema/panel_schema.h"
 #include "train/diffusion_trainer.h"
 
 #include <algorithm>
@@ -82,32 +83,13 @@ public:
         return s;
     }
 
+    // Keys, types and ranges: schema::panel("diffusion") (src/schema/panel_schema.cpp).
     void set_state(const nlohmann::json& s) override {
-        if (s.contains("space")) {
-            const std::string v = s["space"].get<std::string>();
-            if (v != "2d" && v != "16d") throw std::invalid_argument("space must be 2d or 16d, got " + v);
-            two_d_ = v == "2d";
-        }
-        if (s.contains("seed")) {
-            const long long seed = s["seed"].get<long long>();
-            if (seed < 0 || seed > 2147483647LL) throw std::invalid_argument("seed must be 0..2147483647");
-            seed_ = static_cast<int>(seed);
-        }
-        if (s.contains("steps")) {
-            const int k = s["steps"].get<int>();
-            if (k < 4 || k > 100) throw std::invalid_argument("steps must be 4..100, got " + std::to_string(k));
-            steps_ = k;
-        }
-        if (s.contains("guidance")) {
-            const float g = s["guidance"].get<float>();
-            if (!(g >= 0 && g <= 8)) throw std::invalid_argument("guidance must be 0..8");
-            guidance_ = g;
-        }
-        if (s.contains("label")) {
-            const int c = s["label"].get<int>();
-            if (c < -1 || c > 9) throw std::invalid_argument("label must be -1 (none) or 0..9");
-            label_ = c;
-        }
+        if (s.contains("space")) two_d_ = schema_.key("space").word(s["space"]) == "2d";
+        if (s.contains("seed")) seed_ = int(schema_.key("seed").integer(s["seed"]));
+        if (s.contains("steps")) steps_ = int(schema_.key("steps").integer(s["steps"]));
+        if (s.contains("guidance")) guidance_ = float(schema_.key("guidance").number(s["guidance"]));
+        if (s.contains("label")) label_ = int(schema_.key("label").integer(s["label"]));
         if (s.contains("n")) {
             const int n = s["n"].get<int>();
             if (two_d_) {
@@ -118,12 +100,12 @@ public:
                 grid_n_ = n;
             }
         }
-        if (s.contains("t")) t_ = std::clamp(s["t"].get<float>(), 0.0f, 1.0f);
+        if (s.contains("t")) t_ = float(schema_.key("t").number(s["t"]));
         if (s.contains("playing")) {
             playing_ = s["playing"].get<bool>();
             if (playing_ && t_ <= 0.0f && !s.contains("t")) t_ = 1.0f;  // play from the noise
         }
-        if (s.contains("trails")) trails_ = s["trails"].get<bool>();
+        if (s.contains("trails")) trails_ = schema_.key("trails").flag(s["trails"]);
         if (s.contains("selected")) selected_ = std::max(0, s["selected"].get<int>());
         if (s.contains("training")) {
             if (s["training"].get<bool>()) start_training(); else training_ = false;
@@ -172,6 +154,7 @@ public:
     }
 
 private:
+    const schema::PanelSchema& schema_ = schema::panel("diffusion");
     bool two_d_ = true;
     int seed_ = 1, steps_ = 20, label_ = -1, selected_ = 0;
     float guidance_ = 1.5f, t_ = 0.0f;  // the shipped files' default_guidance
@@ -304,11 +287,13 @@ private:
 
     void draw_common_controls(bool conditional) {
         if (Control c("steps"); c) {
-            if (ImGui::SliderInt("steps", &steps_, 4, 100)) dirty_ = true;
+            const schema::Key& steps = schema_.key("steps");
+            if (ImGui::SliderInt("steps", &steps_, int(steps.slider_lo()), int(steps.slider_hi()))) dirty_ = true;
         }
         if (Control c("guidance"); c) {
             ImGui::BeginDisabled(!conditional || label_ < 0);
-            if (ImGui::SliderFloat("guidance", &guidance_, 0.0f, 8.0f, "%.1f")) dirty_ = true;
+            const schema::Key& guidance = schema_.key("guidance");
+            if (ImGui::SliderFloat("guidance", &guidance_, guidance.slider_lo(), guidance.slider_hi(), "%.1f")) dirty_ = true;
             ImGui::EndDisabled();
         }
         if (Control c("label"); c) {
@@ -323,7 +308,7 @@ private:
         }
         if (Control c("seed"); c) {
             if (ImGui::InputInt("seed", &seed_)) {
-                seed_ = std::clamp(seed_, 0, 2147483647);
+                seed_ = int(std::clamp<double>(seed_, 0, schema_.key("seed").max));
                 dirty_ = true;
             }
             ImGui::SameLine();

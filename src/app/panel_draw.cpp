@@ -8,6 +8,7 @@
 //            {"op":"set_pixels", "pixels": [784 in 0..1]}; {"op":"clear"}
 //            {"op":"pixels"} -> the pad as [784] floats
 #include "app/ui_models.h"
+#include "schema/panel_schema.h"
 
 #include <algorithm>
 #include <cmath>
@@ -46,7 +47,8 @@ public:
         }
         if (Control c("brush"); c) {
             ImGui::PushItemWidth(pad_size - 100.0f);
-            ImGui::SliderFloat("##brush", &brush_, 0.6f, 3.0f, "brush %.1f px");
+            ImGui::SliderFloat("##brush", &brush_, schema_.key("brush").slider_lo(), schema_.key("brush").slider_hi(),
+                               "brush %.1f px");
             ImGui::PopItemWidth();
         }
         ImGui::EndGroup();
@@ -63,7 +65,7 @@ public:
     }
 
     void set_state(const nlohmann::json& s) override {
-        if (s.contains("brush")) brush_ = std::clamp(s["brush"].get<float>(), 0.6f, 3.0f);
+        if (s.contains("brush")) brush_ = float(schema_.key("brush").number(s["brush"]));  // schema::panel("draw")
         if (s.value("clear", false)) clear();
     }
 
@@ -93,6 +95,7 @@ public:
     }
 
 private:
+    const schema::PanelSchema& schema_ = schema::panel("draw");
     std::vector<float> pad_;
     float brush_ = 1.3f;
     bool dirty_ = true, painting_ = false;

@@ -9,6 +9,7 @@
 #include "app/ui_models.h"
 
 #include "io/image_write.h"
+#include "schema/panel_schema.h"
 
 #include <algorithm>
 #include <chrono>
@@ -58,39 +59,35 @@ public:
                 {"z_row", z_edit_.empty() ? -1 : z_edit_row_}};
     }
 
+    // Keys, types and ranges: schema::panel("gan") (src/schema/panel_schema.cpp).
     void set_state(const nlohmann::json& s) override {
         if (s.contains("n")) {
-            const int n = s["n"].get<int>();
-            if (n < 1 || n > 64) throw std::invalid_argument("n must be 1..64, got " + std::to_string(n));
-            n_ = n;
+            n_ = int(schema_.key("n").integer(s["n"]));
             resample_latents_ = true;
             z_edit_.clear();  // a new n / seed / model: the edit is gone
         }
         if (s.contains("seed")) {
-            const long long seed = s["seed"].get<long long>();
-            if (seed < 0 || seed > 2147483647LL) throw std::invalid_argument("seed must be 0..2147483647");
-            seed_ = static_cast<int>(seed);
+            seed_ = int(schema_.key("seed").integer(s["seed"]));
             resample_latents_ = true;
             z_edit_.clear();
         }
         if (s.contains("conditional")) {
-            conditional_ = s["conditional"].get<bool>();
+            conditional_ = schema_.key("conditional").flag(s["conditional"]);
             resample_latents_ = true;
             z_edit_.clear();
         }
         if (s.contains("class")) {
-            const int c = s["class"].get<int>();
-            if (c < -1 || c > 9) throw std::invalid_argument("class must be -1 (any) or 0..9");
-            digit_class_ = c;
+            digit_class_ = int(schema_.key("class").integer(s["class"]));
             dirty_ = true;
         }
         if (s.contains("selected")) selected_ = std::clamp(s["selected"].get<int>(), 0, n_ - 1);
         if (s.value("resample", false)) resample();
         if (s.contains("z")) {
             // An edited latent of one sample (the URL's z=): applied over the seed's latents.
-            z_edit_ = s["z"].get<std::vector<float>>();
-            for (float& v : z_edit_) v = std::isfinite(v) ? std::clamp(v, -3.0f, 3.0f) : 0.0f;
-            z_edit_row_ = std::clamp(s.value("z_row", selected_), 0, n_ - 1);
+            const std::vector<double> z = schema_.key("z").list(s["z"]);
+            z_edit_.assign(z.begin(), z.end());
+            const int row = s.contains("z_row") ? int(schema_.key("z_row").integer(s["z_row"])) : selected_;
+            z_edit_row_ = std::clamp(row, 0, n_ - 1);
             if (!z_edit_.empty()) selected_ = z_edit_row_;
             resample_latents_ = true;
         }
@@ -134,6 +131,7 @@ public:
     }
 
 private:
+    const schema::PanelSchema& schema_ = schema::panel("gan");
     int n_ = 16;
     int seed_ = 1;
     bool conditional_ = false;
@@ -278,7 +276,8 @@ private:
         ImGui::PushItemWidth(-1);
         if (Control c("n"); c) {
             label("Digits");
-            if (ImGui::SliderInt("##n", &n_, 1, 64)) resample_latents_ = true, z_edit_.clear();
+            const schema::Key& n = schema_.key("n");
+            if (ImGui::SliderInt("##n", &n_, int(n.slider_lo()), int(n.slider_hi()))) resample_latents_ = true, z_edit_.clear();
         }
         if (Control c("seed"); c) {
             label("Seed");
@@ -318,7 +317,8 @@ private:
                 char format[24];
                 std::snprintf(format, sizeof format, "z%d = %%.2f", j);
                 ImGui::PushID(j);
-                changed |= ImGui::SliderFloat("##z", &z_(selected_, j), -3.0f, 3.0f, format);
+                changed |= ImGui::SliderFloat("##z", &z_(selected_, j), schema_.key("z").slider_lo(),
+                                              schema_.key("z").slider_hi(), format);
                 ImGui::PopID();
             }
             ImGui::PopItemWidth();

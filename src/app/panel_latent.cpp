@@ -7,6 +7,7 @@
 //            {"op":"to_screen", "point": [x, y]} -> {"x", "y"} in CSS pixels (for tests)
 //            {"op":"scatter"} -> {"points": n}; {"op":"drawing_point"} -> {"point"} or null
 #include "app/ui_models.h"
+#include "schema/panel_schema.h"
 
 #include <algorithm>
 #include <cmath>
@@ -16,7 +17,8 @@ namespace app {
 namespace {
 
 constexpr int kGrid = 15;
-constexpr float kRange = 3.0f;
+// The map shows [-kRange, kRange]^2: the range the schema gives the point (panel_schema.cpp).
+const float kRange = float(schema::panel("latent").key("point").max);
 
 class LatentPanel final : public Panel {
 public:
@@ -73,14 +75,16 @@ public:
                 {"points", points_.rows()}};
     }
 
+    // Keys, types and ranges: schema::panel("latent") (src/schema/panel_schema.cpp).
     void set_state(const nlohmann::json& s) override {
         if (s.contains("point")) {
-            point_[0] = std::clamp(s["point"].at(0).get<float>(), -kRange, kRange);
-            point_[1] = std::clamp(s["point"].at(1).get<float>(), -kRange, kRange);
+            const std::vector<double> point = schema_.key("point").list(s["point"]);
+            point_[0] = float(point[0]);
+            point_[1] = float(point[1]);
             preview_dirty_ = true;
         }
-        if (s.contains("manifold")) show_manifold_ = s["manifold"].get<bool>();
-        if (s.contains("scatter")) show_scatter_ = s["scatter"].get<bool>();
+        if (s.contains("manifold")) show_manifold_ = schema_.key("manifold").flag(s["manifold"]);
+        if (s.contains("scatter")) show_scatter_ = schema_.key("scatter").flag(s["scatter"]);
     }
 
     nlohmann::json query(const nlohmann::json& request) override {
@@ -105,6 +109,7 @@ public:
     }
 
 private:
+    const schema::PanelSchema& schema_ = schema::panel("latent");
     float point_[2] = {0.0f, 0.0f};
     bool show_manifold_ = true, show_scatter_ = true;
     bool preview_dirty_ = true;

@@ -9,6 +9,7 @@
 #include "app/ui_models.h"
 
 #include "models/latent_path.h"
+#include "schema/panel_schema.h"
 
 #include <algorithm>
 #include <cmath>
@@ -136,21 +137,21 @@ public:
                 {"gan_seeds", {gan_seed_a_, gan_seed_b_}}};
     }
 
+    // Keys, types and ranges: schema::panel("morph") (src/schema/panel_schema.cpp).
     void set_state(const nlohmann::json& s) override {
-        if (s.contains("t")) t_ = std::clamp(s["t"].get<float>(), 0.0f, 1.0f);
-        if (s.contains("slerp")) slerp_ = s["slerp"].get<bool>(), vae_dirty_ = gan_dirty_ = true;
+        if (s.contains("t")) t_ = float(schema_.key("t").number(s["t"]));
+        if (s.contains("slerp")) slerp_ = schema_.key("slerp").flag(s["slerp"]), vae_dirty_ = gan_dirty_ = true;
         if (s.contains("playing")) playing_ = s["playing"].get<bool>();
         if (s.contains("steps")) {
-            const int steps = s["steps"].get<int>();
-            if (steps < 2 || steps > 16) throw std::invalid_argument("steps must be 2..16");
-            steps_ = steps;
+            steps_ = int(schema_.key("steps").integer(s["steps"]));
             vae_dirty_ = gan_dirty_ = true;
         }
-        if (s.contains("a")) set_endpoint(a_, s["a"]);
-        if (s.contains("b")) set_endpoint(b_, s["b"]);
+        if (s.contains("a")) set_endpoint(a_, s["a"], schema_.key("a"));
+        if (s.contains("b")) set_endpoint(b_, s["b"], schema_.key("b"));
         if (s.contains("gan_seeds")) {
-            gan_seed_a_ = s["gan_seeds"].at(0).get<int>();
-            gan_seed_b_ = s["gan_seeds"].at(1).get<int>();
+            const std::vector<double> seeds = schema_.key("gan_seeds").list(s["gan_seeds"]);
+            gan_seed_a_ = int(seeds[0]);
+            gan_seed_b_ = int(seeds[1]);
             gan_dirty_ = true;
         }
     }
@@ -191,6 +192,7 @@ public:
     }
 
 private:
+    const schema::PanelSchema& schema_ = schema::panel("morph");
     Endpoint a_, b_;
     float t_ = 0.5f, direction_ = 1.0f;
     bool playing_ = false, slerp_ = true;
@@ -218,10 +220,11 @@ private:
         return image;
     }
 
-    void set_endpoint(Endpoint& e, const nlohmann::json& j) {
+    void set_endpoint(Endpoint& e, const nlohmann::json& j, const schema::Key& key) {
+        if (!j.is_object()) throw std::invalid_argument(key.field + ": an endpoint is {\"test\": i}, {\"random\": seed} or {\"drawing\": true}");
         if (j.contains("test")) {
             e.source = EndpointSource_Test;
-            e.index = std::clamp(j["test"].get<int>(), 0, 999);
+            e.index = int(key.index(j["test"]));
         } else if (j.contains("random")) {
             e.source = EndpointSource_Random;
             e.seed = j["random"].get<int>();
@@ -378,7 +381,7 @@ private:
     void draw_path_controls() {
         ImGui::TextColored(ImVec4(0.55f, 0.75f, 1.0f, 1.0f), "Path");
         ImGui::PushItemWidth(-1);
-        if (Control c("t"); c) ImGui::SliderFloat("##t", &t_, 0.0f, 1.0f, "t = %.2f");
+        if (Control c("t"); c) ImGui::SliderFloat("##t", &t_, schema_.key("t").slider_lo(), schema_.key("t").slider_hi(), "t = %.2f");
         ImGui::PopItemWidth();
         if (Control c("play"); c) {
             if (ImGui::Button(playing_ ? "Pause" : "Play", ImVec2(90, 0))) playing_ = !playing_;
@@ -397,7 +400,9 @@ private:
         }
         ImGui::PushItemWidth(-1);
         if (Control c("steps"); c) {
-            if (ImGui::SliderInt("##steps", &steps_, 3, 16, "%d steps in the strip")) vae_dirty_ = gan_dirty_ = true;
+            const schema::Key& steps = schema_.key("steps");
+            if (ImGui::SliderInt("##steps", &steps_, int(steps.slider_lo()), int(steps.slider_hi()), "%d steps in the strip"))
+                vae_dirty_ = gan_dirty_ = true;
         }
         ImGui::PopItemWidth();
     }

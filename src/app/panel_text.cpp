@@ -10,6 +10,7 @@
 #include "app/app.h"
 #include "models/char_rnn.h"
 #include "nn/rng.h"
+#include "schema/panel_schema.h"
 
 #include <emscripten/emscripten.h>
 
@@ -61,8 +62,6 @@ std::string char_label(char c) {
     return std::string(1, c);
 }
 
-constexpr int kMaxPrimeBytes = 2048;
-constexpr int kMaxLength = 20000;
 constexpr int kBars = 20;
 
 class TextPanel : public app::Panel {
@@ -70,7 +69,7 @@ public:
     const char* id() const override { return "text"; }
     const char* title() const override { return "Text"; }
 
-    TextPanel() { std::snprintf(prime_, sizeof prime_, "%s", ":hacker: n.\n\n"); }
+    TextPanel() { std::snprintf(prime_.data(), prime_.size(), "%s", ":hacker: n.\n\n"); }
 
     void draw() override;
     void tick(double budget_ms) override;
@@ -91,9 +90,10 @@ private:
     void stop_generation() { generating_ = false; }
     void update_distribution();
 
-    // settings
+    // settings (keys, types and ranges: schema::panel("text") in src/schema/panel_schema.cpp)
+    const schema::PanelSchema& schema_ = schema::panel("text");
     std::string cell_ = "lstm";
-    char prime_[kMaxPrimeBytes + 1] = {};
+    std::vector<char> prime_ = std::vector<char>(size_t(schema_.key("prime").max) + 1, '\0');  // ImGui's buffer
     float temperature_ = 0.8f;
     int top_k_ = 0;
     int length_ = 400;
@@ -171,7 +171,7 @@ bool TextPanel::start_generation() {
     }
     error_.clear();
     gen_model_ = m;
-    generated_prime_ = prime_;
+    generated_prime_ = prime_.data();
     generated_.clear();
     // Exactly models::generate_text, one character at a time.
     models::char_rnn_reset(rnn_state_, *m);
@@ -277,24 +277,25 @@ void TextPanel::draw() {
 
     if (app::Control c("prime"); c) {
         ImGui::TextUnformatted("Prime (any text; characters the model never saw are mapped)");
-        ImGui::InputTextMultiline("##prime", prime_, sizeof prime_,
+        ImGui::InputTextMultiline("##prime", prime_.data(), prime_.size(),
                                   ImVec2(-1, ImGui::GetTextLineHeight() * 3.5f));
         note_widget("prime");
     }
     if (app::Control c("temperature"); c) {
         ImGui::SetNextItemWidth(slider_width);
-        const bool changed = ImGui::SliderFloat("temperature (0 = greedy)", &temperature_, 0.0f, 2.0f, "%.2f");
+        const schema::Key& t = schema_.key("temperature");
+        const bool changed = ImGui::SliderFloat("temperature (0 = greedy)", &temperature_, t.slider_lo(), t.slider_hi(), "%.2f");
         note_widget("temperature");
         // Without a Generate button (a lesson's hide=), a new temperature writes a new text.
         if (changed && m && app::control_hidden("generate")) start_generation();
     }
     if (app::Control c("top_k"); c) {
         ImGui::SetNextItemWidth(slider_width);
-        ImGui::SliderInt("top-k (0 = all)", &top_k_, 0, 50);
+        ImGui::SliderInt("top-k (0 = all)", &top_k_, int(schema_.key("top_k").slider_lo()), int(schema_.key("top_k").slider_hi()));
     }
     if (app::Control c("length"); c) {
         ImGui::SetNextItemWidth(slider_width);
-        ImGui::SliderInt("length", &length_, 1, 2000);
+        ImGui::SliderInt("length", &length_, int(schema_.key("length").slider_lo()), int(schema_.key("length").slider_hi()));
     }
     if (app::Control c("seed"); c) {
         ImGui::SetNextItemWidth(slider_width);
@@ -302,7 +303,8 @@ void TextPanel::draw() {
     }
     if (app::Control c("speed"); c) {
         ImGui::SetNextItemWidth(slider_width);
-        ImGui::SliderInt("characters per frame", &chars_per_frame_, 1, 64);
+        const schema::Key& speed = schema_.key("chars_per_frame");
+        ImGui::SliderInt("characters per frame", &chars_per_frame_, int(speed.slider_lo()), int(speed.slider_hi()));
     }
 
     if (app::Control c("generate"); c) {
@@ -404,7 +406,7 @@ void TextPanel::draw() {
 nlohmann::json TextPanel::state() const {
     nlohmann::json s = {
         {"cell", cell_},
-        {"prime", std::string(prime_)},
+        {"prime", std::string(prime_.data())},
         {"temperature", temperature_},
         {"top_k", top_k_},
         {"length", length_},
@@ -439,9 +441,7 @@ nlohmann::json TextPanel::state() const {
 
 void TextPanel::set_state(const nlohmann::json& s) {
     if (s.contains("cell")) {
-        const std::string cell = s["cell"].get<std::string>();
-        if (cell != "lstm" && cell != "gru")
-            throw std::invalid_argument("cell must be \"lstm\" or \"gru\", got \"" + cell + "\"");
+        const std::string cell = schema_.key("cell").word(s["cell"]);
         if (cell != cell_) {
             cell_ = cell;
             generating_ = false;
@@ -452,35 +452,14 @@ void TextPanel::set_state(const nlohmann::json& s) {
         app::request_weights(weights_file());
     }
     if (s.contains("prime")) {
-        const std::string prime = s["prime"].get<std::string>();
-        if (prime.size() > size_t(kMaxPrimeBytes))
-            throw std::invalid_argument("prime is " + std::to_string(prime.size()) +
-                                        " bytes; at most " + std::to_string(kMaxPrimeBytes));
-        std::snprintf(prime_, sizeof prime_, "%s", prime.c_str());
+        const std::string prime = schema_.key("prime").text(s["prime"]);
+        std::snprintf(prime_.data(), prime_.size(), "%s", prime.c_str());
     }
-    if (s.contains("temperature")) {
-        const float t = s["temperature"].get<float>();
-        if (!(t >= 0.0f && t <= 10.0f))
-            throw std::invalid_argument("temperature must be in [0, 10]");
-        temperature_ = t;
-    }
-    if (s.contains("top_k")) {
-        const int k = s["top_k"].get<int>();
-        if (k < 0) throw std::invalid_argument("top_k must be >= 0 (0 = all characters)");
-        top_k_ = k;
-    }
-    if (s.contains("length")) {
-        const int n = s["length"].get<int>();
-        if (n < 1 || n > kMaxLength)
-            throw std::invalid_argument("length must be in [1, " + std::to_string(kMaxLength) + "]");
-        length_ = n;
-    }
-    if (s.contains("seed")) seed_ = int(uint32_t(s["seed"].get<int64_t>()));
-    if (s.contains("chars_per_frame")) {
-        const int n = s["chars_per_frame"].get<int>();
-        if (n < 1 || n > 10000) throw std::invalid_argument("chars_per_frame must be in [1, 10000]");
-        chars_per_frame_ = n;
-    }
+    if (s.contains("temperature")) temperature_ = float(schema_.key("temperature").number(s["temperature"]));
+    if (s.contains("top_k")) top_k_ = int(schema_.key("top_k").integer(s["top_k"]));
+    if (s.contains("length")) length_ = int(schema_.key("length").integer(s["length"]));
+    if (s.contains("seed")) seed_ = int(schema_.key("seed").integer(s["seed"]));
+    if (s.contains("chars_per_frame")) chars_per_frame_ = int(schema_.key("chars_per_frame").integer(s["chars_per_frame"]));
     if (s.contains("generating")) {
         if (s["generating"].get<bool>()) {
             if (!generating_ && !start_generation()) throw std::invalid_argument(error_);
@@ -501,7 +480,7 @@ nlohmann::json TextPanel::query(const nlohmann::json& request) {
         settings.erase("op");
         set_state(settings);
         if (!start_generation()) return {{"error", error_}};
-        generate_some(kMaxLength, 1e300);
+        generate_some(int(schema_.key("length").max), 1e300);
         update_distribution();
         return {{"text", generated_}, {"length", int(generated_.size())}};
     }

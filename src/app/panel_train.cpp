@@ -21,6 +21,7 @@
 #include "models/char_rnn.h"
 #include "models/gan.h"
 #include "models/vae.h"
+#include "schema/panel_schema.h"
 #include "train/job_runner.h"
 
 #include <emscripten/emscripten.h>
@@ -160,6 +161,7 @@ private:
     void use_in_panel() { request_weights("use"); }
     float last_loss(size_t series = 0) const;
 
+    const schema::PanelSchema& schema_ = schema::panel("train");
     JobKind kind_ = JobKind::Vae;
     train::JobSettings settings_[3] = {train::default_job_settings(JobKind::Vae),
                                        train::default_job_settings(JobKind::Gan),
@@ -663,7 +665,8 @@ void TrainPanel::draw() {
         float log_lr = std::log10(s.lr);
         char lr_text[32];
         std::snprintf(lr_text, sizeof lr_text, "lr %.1e", s.lr);
-        if (ImGui::SliderFloat("##lr", &log_lr, -5.0f, -1.5f, lr_text)) {
+        const schema::Key& lr = schema_.key("lr");  // a log10 slider over the one lr range
+        if (ImGui::SliderFloat("##lr", &log_lr, lr.slider_lo(), lr.slider_hi(), lr_text)) {
             s.lr = std::pow(10.0f, log_lr);
             send({{"cmd", "hparams"}, {"hparams", {{"lr", s.lr}}}});
         }
@@ -671,7 +674,9 @@ void TrainPanel::draw() {
     }
     if (app::Control c("batch"); c) {
         ImGui::SetNextItemWidth(110);
-        if (ImGui::SliderInt(kind_ == JobKind::Rnn ? "streams (on Reset)" : "batch", &s.batch, 2, 256) &&
+        const schema::Key& batch = schema_.key("batch");
+        if (ImGui::SliderInt(kind_ == JobKind::Rnn ? "streams (on Reset)" : "batch", &s.batch,
+                             int(batch.slider_lo()), int(batch.slider_hi())) &&
             kind_ != JobKind::Rnn)
             send({{"cmd", "hparams"}, {"hparams", {{"batch", s.batch}}}});
     } else {
@@ -844,8 +849,9 @@ void TrainPanel::set_state(const nlohmann::json& st) {
         }
     }
     bool setup = false;
+    // Keys, types and ranges: schema::panel("train") (src/schema/panel_schema.cpp).
     if (st.contains("kind")) {
-        const JobKind kind = train::parse_job_kind(st["kind"].get<std::string>());
+        const JobKind kind = train::parse_job_kind(schema_.key("kind").word(st["kind"]));
         if (kind != kind_) {
             kind_ = kind;
             running_ = false;
@@ -857,21 +863,17 @@ void TrainPanel::set_state(const nlohmann::json& st) {
     train::JobSettings& s = settings_[int(kind_)];
     nlohmann::json live = nlohmann::json::object();
     if (st.contains("lr")) {
-        const float lr = st["lr"].get<float>();
-        if (!(lr > 0.0f && lr < 1.0f)) throw std::invalid_argument("lr must be in (0, 1)");
+        const float lr = float(schema_.key("lr").number(st["lr"]));
         s.lr = live["lr"] = lr;
     }
     if (st.contains("batch")) {
-        const int b = st["batch"].get<int>();
-        if (b < 2 || b > 1024) throw std::invalid_argument("batch must be in [2, 1024]");
+        const int b = int(schema_.key("batch").integer(st["batch"]));
         s.batch = b;
         if (kind_ == JobKind::Rnn) setup = true;
         else live["batch"] = b;
     }
     if (st.contains("cell")) {
-        const std::string c = st["cell"].get<std::string>();
-        if (c != "lstm" && c != "gru") throw std::invalid_argument("cell must be \"lstm\" or \"gru\"");
-        const int cell = c == "gru" ? 1 : 0;
+        const int cell = schema_.key("cell").word(st["cell"]) == "gru" ? 1 : 0;
         if (cell != rnn_cell_ && kind_ == JobKind::Rnn) setup = true;
         rnn_cell_ = cell;
     }

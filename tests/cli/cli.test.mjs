@@ -72,6 +72,20 @@ test('usage lists every verb; an unknown command exits 2 with a message', () => 
   assert.match(r.stderr, /unknown command 'frobnicate'/);
 });
 
+test('schema prints the panels\' state schema; --js writes the script the web side loads', () => {
+  const schema = JSON.parse(ok(['schema']).stdout);
+  assert.deepEqual(schema.order, ['gan', 'morph', 'latent', 'diffusion', 'draw', 'text', 'train']);
+  const lr = schema.panels.train.keys.find((k) => k.param === 'lr');
+  assert.deepEqual([lr.type, lr.min, lr.max, lr.out_of_range], ['number', 1e-5, 0.1, 'reject']);
+  assert.equal(schema.aliases['vae-morph'], 'morph');
+  ok(['schema', '--js', '--out', out('genlab-schema.js')]);
+  const script = fs.readFileSync(out('genlab-schema.js'), 'utf8');
+  const window = {};
+  new Function('window', script)(window);
+  assert.deepEqual(window.GenlabSchema, schema, 'the script defines the same schema');
+  fails(['schema', '--out', path.join(tmp, 'no-such-dir', 'x.js')], /cannot write/);
+});
+
 test('an unknown option names itself and the accepted ones', () => {
   fails(['sample', 'gan', '--bogus', '1', '--out', out('x.png')],
         /unknown option --bogus for 'sample gan' \(accepted: --n, --seed/);

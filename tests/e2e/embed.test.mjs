@@ -33,6 +33,7 @@ before(async () => {
 <body style="margin:0;background:#ffffff">
 <p>Week 3: sampling from a GAN.</p>
 <div id="narrow" data-genlab="gan-sampler" data-seed="5" data-n="4" data-width="360px" data-height="440"></div>
+<div id="bad" data-genlab="nope"></div>
 <script src="${app.url}embed.js"></script>
 </body></html>`);
   fs.writeFileSync(path.join(hostDir, 'stranger.html'), `<!doctype html>
@@ -184,6 +185,18 @@ test('a course page on another origin embeds a 360 px widget with embed.js and t
     assert.equal(v.params.n, '4');
     const box = await page.locator('#narrow iframe').boundingBox();
     assert.equal(Math.round(box.width), 360, 'the widget is 360 px wide');
+    // Widget names and titles come from the app's panel schema: embed.js loaded genlab-schema.js
+    // from the app's origin, and it is what the app's module declares.
+    const moduleSchema = await page.frameLocator('#narrow iframe').locator('body')
+      .evaluate(() => JSON.parse(window.Module.ccall('genlab_schema', 'string', [], [])));
+    assert.deepEqual(await page.evaluate(() => window.GenlabSchema), moduleSchema, 'the course page has the module\'s schema');
+    assert.equal(moduleSchema.aliases['gan-sampler'], 'gan');
+    assert.equal(await page.locator('#narrow iframe').getAttribute('title'), `GenLab: ${moduleSchema.panels.gan.title}`);
+    const refused = await page.locator('#bad').innerText();
+    assert.ok(refused.startsWith('GenLab: "nope" is not a widget (') && Object.keys(moduleSchema.aliases).every((a) => refused.includes(a)),
+              `an unknown widget name lists the schema's names: ${refused}`);
+    assert.match(await page.evaluate(() => document.querySelector('#bad').genlab.ready.then(() => 'ready', (e) => e.message)),
+                 /is not a widget/);
     // The iframe is sandboxed as documented and still works.
     assert.equal(await page.locator('#narrow iframe').getAttribute('sandbox'), 'allow-scripts allow-same-origin allow-popups');
 

@@ -79,6 +79,128 @@ test('URL state: every panel round-trips through the copied link', async () => {
   }
 });
 
+// In-range and out-of-range values of one declared key (src/schema/panel_schema.cpp), in
+// genlab.set's vocabulary: {inside: [values], outside: [{value, clampsTo}]} (clampsTo undefined:
+// rejected).
+function valuesOf(key) {
+  const clamps = key.out_of_range === 'clamp';
+  const whole = key.type === 'int' || key.integers;
+  const mid = whole ? Math.floor((key.min + key.max) / 2) : (key.min + key.max) / 2;
+  const step = whole ? 1 : Math.max((key.max - key.min) * 0.01, 1e-6);
+  const numbers = { inside: [key.min, mid, key.max],
+                    outside: [[key.min - step, key.min], [key.max + step, key.max]] };
+  switch (key.type) {
+    case 'int': case 'number':
+      return { inside: numbers.inside, outside: numbers.outside.map(([value, end]) => ({ value, clampsTo: clamps ? end : undefined })) };
+    case 'bool': return { inside: [true, false, true], outside: [{ value: 'yes' }] };
+    case 'choice':
+      return key.boolean ? { inside: [true, false], outside: [{ value: key.choices[1] }] }
+                         : { inside: key.choices.slice().reverse(), outside: [{ value: 'not-' + key.choices[0] }] };
+    case 'text': return { inside: ['x'.repeat(key.max_bytes), 'Hé, 50% & #1'], outside: [{ value: 'x'.repeat(key.max_bytes + 1) }] };
+    case 'list': {
+      const n = key.min_items;
+      const list = (x) => Array.from({ length: n }, () => x);
+      return { inside: numbers.inside.map(list),
+               outside: numbers.outside.map(([x, end]) => ({ value: list(x), clampsTo: clamps ? list(end) : undefined }))
+                 .concat([{ value: list(key.min).concat(Array.from({ length: key.max_items }, () => key.min)) }]) };
+    }
+    case 'endpoint':
+      return { inside: [{ test: key.max }, { random: 5 }, { test: key.min }], outside: [{ value: { test: key.max + 1 }, clampsTo: { test: key.max } }] };
+    default: throw new Error(`unknown key type ${key.type}`);
+  }
+}
+
+// float32 in C++: numbers compare to 1e-6 relative.
+const same = (a, b) => (typeof a === 'number' && typeof b === 'number' ? Math.abs(a - b) <= 1e-6 * Math.max(1, Math.abs(b))
+  : Array.isArray(a) && Array.isArray(b) ? a.length === b.length && a.every((x, i) => same(x, b[i]))
+  : JSON.stringify(a) === JSON.stringify(b));
+
+test('panel schema: the page and the module agree; every declared key round-trips through set/state and the URL', async () => {
+  const { context, page, errors } = await openAt('#panel=gan');
+  try {
+    const schema = await page.evaluate(() => window.GenlabSchema);
+    const fromModule = await page.evaluate(() => JSON.parse(window.Module.ccall('genlab_schema', 'string', [], [])));
+    assert.deepEqual(schema, fromModule, 'build/site/genlab-schema.js is the module\'s schema');
+    assert.deepEqual(schema.order, ['gan', 'morph', 'latent', 'diffusion', 'draw', 'text', 'train']);
+    assert.deepEqual(await page.evaluate(() => window.genlab.state().panels), schema.order, 'the app has exactly the declared panels');
+    const lr = schema.panels.train.keys.find((k) => k.field === 'lr');
+    assert.deepEqual([lr.min, lr.max, lr.log], [1e-5, 0.1, true], 'one learning-rate range');
+
+    let checked = 0;
+    for (const id of schema.order) {
+      // The GAN's z_row is clamped to n - 1: the largest grid first.
+      await page.evaluate((p) => window.genlab.set({ panel: p, ...(p === 'gan' ? { n: 64 } : {}) }), id);
+      for (const key of schema.panels[id].keys) {
+        const { inside, outside } = valuesOf(key);
+        const partner = key.sent_with ? { [key.sent_with]: [0.5] } : {};
+        const set = (value) => page.evaluate((fields) => {
+          try { window.genlab.set(fields); return { ok: true }; } catch (e) { return { error: String(e.message || e) }; }
+        }, { ...partner, [key.field]: value });
+        const read = () => page.evaluate((f) => window.genlab.state().state[f], key.field);
+        for (const value of inside) {
+          const r = await set(value);
+          assert.ok(r.ok, `${id}.${key.field} = ${JSON.stringify(value).slice(0, 80)} accepted: ${r.error}`);
+          const got = await read();
+          assert.ok(same(got, value), `${id}.${key.field}: set ${JSON.stringify(value).slice(0, 80)}, state ${JSON.stringify(got).slice(0, 80)}`);
+          checked++;
+        }
+        const before = await read();
+        for (const { value, clampsTo } of outside) {
+          const r = await set(value);
+          const got = await read();
+          if (clampsTo === undefined) {
+            assert.ok(r.error && r.error.startsWith(key.field), `${id}.${key.field} = ${JSON.stringify(value).slice(0, 80)} rejected with its name: ${JSON.stringify(r)}`);
+            assert.ok(same(got, before), `${id}.${key.field}: a rejected value leaves ${JSON.stringify(before).slice(0, 80)}, got ${JSON.stringify(got).slice(0, 80)}`);
+          } else {
+            assert.ok(r.ok, `${id}.${key.field} = ${JSON.stringify(value)} clamped, not rejected: ${r.error}`);
+            assert.ok(same(got, clampsTo), `${id}.${key.field}: ${JSON.stringify(value)} clamps to ${JSON.stringify(clampsTo)}, got ${JSON.stringify(got)}`);
+          }
+          checked++;
+        }
+      }
+    }
+    assert.ok(checked > 100, `${checked} values checked`);
+
+    // Through the URL: for every key a link with an in-range value applies it, and the link the
+    // app then shows carries the same text for that parameter.
+    for (const id of schema.order) {
+      for (const key of schema.panels[id].keys) {
+        const { inside } = valuesOf(key);
+        const value = inside[1];
+        const text = key.type === 'choice' && key.boolean ? key.choices[value ? 1 : 0]
+          : key.type === 'bool' ? (value ? '1' : '0')
+          : key.type === 'list' ? value.join(',')
+          : key.type === 'endpoint' ? (value.test !== undefined ? `test:${value.test}` : `random:${value.random}`)
+          : String(value);
+        // What the key needs beside it: the field its shown_if names, its sent_with partner.
+        const keys = schema.panels[id].keys;
+        const paramOf = (field) => keys.find((k) => k.field === field).param;
+        const params = id === 'gan' ? { n: '64' } : {};
+        if (key.shown_if) {
+          const [field, v] = key.shown_if.split('=');
+          const other = keys.find((k) => k.field === field);
+          if (field !== key.field) params[other.param] = v ?? (other.type === 'list' ? '0.5' : other.boolean ? other.choices[1] : '1');
+        }
+        if (key.sent_with) params[paramOf(key.sent_with)] = '0.5';
+        params[key.param] = text;
+        const hash = `#panel=${id}&` + Object.entries(params).map(([k, v]) => `${k}=${encodeURIComponent(v)}`).join('&');
+        const out = await page.evaluate(async (h) => {
+          location.hash = h;
+          await new Promise((r) => setTimeout(r, 50));
+          window.GenlabUrl.apply(location.hash);
+          return { notes: window.GenlabUrl.notes, state: window.genlab.state().state, params: window.GenlabUrl.current().params };
+        }, hash);
+        assert.deepEqual(out.notes, [], `${hash}: no notes`);
+        assert.ok(same(out.state[key.field], value), `${hash}: state.${key.field} = ${JSON.stringify(out.state[key.field]).slice(0, 80)}`);
+        assert.equal(out.params[key.param], text, `${hash}: the link carries ${key.param}=${text}`);
+      }
+    }
+    assert.deepEqual(errors, [], 'no console errors or page errors');
+  } finally {
+    await context.close();
+  }
+});
+
 test('URL state: malformed parameters are ignored or clamped, with a visible note', async () => {
   const { context, page, errors } = await openAt('#panel=gan&model=cgan&n=500&seed=abc&class=12&wat=1&z=1,x&theme=purple&lock=seed,sede&origin=evil');
   try {
