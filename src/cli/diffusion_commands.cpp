@@ -116,7 +116,8 @@ nn::Matrix sample_images(LoadedDiffusion& d, int n, uint64_t seed, const std::ve
 int train_diffusion(const cli::Args& args) {
     args.allow_only({"vae", "hidden", "layers", "time-features", "label-embed", "classes", "steps",
                      "batch", "lr", "seed", "label-drop", "out", "limit", "dtype", "threads",
-                     "sample-steps", "sampler", "guidance", "ema"});
+                     "sample-steps", "sampler", "guidance", "ema", "time-sampling", "logit-mean",
+                     "logit-std"});
     cli::use_threads(args, 1);
     const std::string vae_path = args.get("vae", "weights/vae16.safetensors");
     cli::require_file(vae_path, "--vae", "genlab train vae");
@@ -142,6 +143,11 @@ int train_diffusion(const cli::Args& args) {
     options.label_drop = static_cast<float>(args.get_double("label-drop", 0.1, 0, 1));
     options.total_steps = args.get_int("steps", 20000, 1, cli::kMaxSteps);
     options.ema_decay = static_cast<float>(args.get_double("ema", 0.999, 0, 0.999999));
+    options.time_sampling = train::time_sampling_from_name(args.get("time-sampling", "uniform"));
+    options.logit_mean = static_cast<float>(args.get_double("logit-mean", 0, -10, 10));
+    options.logit_std = static_cast<float>(args.get_double("logit-std", 1, 0.01, 10));
+    if (options.time_sampling == train::TimeSampling::Uniform && (args.has("logit-mean") || args.has("logit-std")))
+        throw std::invalid_argument("--logit-mean/--logit-std shape --time-sampling logit-normal only");
     models::DiffusionSampleOptions defaults;
     defaults.steps = static_cast<int>(args.get_int("sample-steps", 20, 1, models::kMaxSamplingSteps));
     defaults.sampler = models::flow_sampler_from_name(args.get("sampler", "heun"));
@@ -164,11 +170,12 @@ int train_diffusion(const cli::Args& args) {
     train::DiffusionTrainer trainer;
     train::diffusion_trainer_init(trainer, options);
     std::fprintf(stderr, "diffusion over %s (%d-D latents, %lld digits encoded in %s): hidden %d layers %d, "
-                         "%lld params, %lld steps\n",
+                         "%lld params, %lld steps, label drop %g, %s times\n",
                  vae_path.c_str(), config.latent, static_cast<long long>(latents.rows()),
                  cli::format_duration(encode_seconds).c_str(), config.hidden, config.layers,
                  static_cast<long long>(models::diffusion_params(model).numel(true)),
-                 static_cast<long long>(options.total_steps));
+                 static_cast<long long>(options.total_steps), options.label_drop,
+                 train::time_sampling_name(options.time_sampling));
 
     const auto start = std::chrono::steady_clock::now();
     cli::ProgressBar bar("train diffusion", options.total_steps);
@@ -198,6 +205,7 @@ int train_diffusion(const cli::Args& args) {
         {"trainer.lr", fmt("%g", options.lr)},
         {"trainer.label_drop", fmt("%g", options.label_drop)},
         {"trainer.seed", std::to_string(options.seed)},
+        {"trainer.time_sampling", train::time_sampling_name(options.time_sampling)},
         {"default_steps", std::to_string(defaults.steps)},
         {"default_sampler", models::flow_sampler_name(defaults.sampler)},
         {"default_guidance", fmt("%g", defaults.guidance)},
@@ -206,6 +214,10 @@ int train_diffusion(const cli::Args& args) {
         {"metric.test_flow_loss_raw_f32", fmt("%.5f", val_raw)},
         {"ema_decay", fmt("%g", options.ema_decay)},
         {"dtype", dtype == "f16" ? "F16" : "F32"}};
+    if (options.time_sampling == train::TimeSampling::LogitNormal) {
+        extra["trainer.logit_mean"] = fmt("%g", options.logit_mean);
+        extra["trainer.logit_std"] = fmt("%g", options.logit_std);
+    }
     io::save_safetensors(out, models::diffusion_params(model), models::diffusion_metadata(config, extra),
                          dtype == "f16" ? io::Dtype::F16 : io::Dtype::F32);
     std::printf("wrote %s (%s) after %s: test flow-matching loss %.5f (F32 %.5f, without the EMA %.5f)\n",

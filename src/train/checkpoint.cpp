@@ -61,6 +61,21 @@ TrainerSettings& TrainerSettings::seed(const char* key, uint64_t& field) {
     return *this;
 }
 
+TrainerSettings& TrainerSettings::text(const char* key, std::function<std::string()> get,
+                                       std::function<void(const std::string&)> set, Presence presence) {
+    writers_.push_back([key, get](CheckpointWriter& out) { out.set_string(key, get()); });
+    readers_.push_back([key, set, presence](const CheckpointReader& in) {
+        if (presence == Optional && !in.has(key)) return;
+        const std::string& value = in.get_string(key);
+        try {
+            set(value);
+        } catch (const std::invalid_argument& e) {
+            throw std::invalid_argument(in.path() + ": " + key + " = " + found_text(value) + ": " + e.what());
+        }
+    });
+    return *this;
+}
+
 void TrainerSettings::write(CheckpointWriter& out) const {
     for (const auto& w : writers_) w(out);
 }

@@ -41,6 +41,16 @@ public:
     TrainerSettings& count(const char* key, int64_t& field, int64_t lo, int64_t hi,
                            Presence presence = Required);
     TrainerSettings& seed(const char* key, uint64_t& field);
+    // A setting stored by name (an enum): `to_name` writes it, `from_name` reads it back and
+    // throws std::invalid_argument for an unknown name (the reader adds file and key).
+    template <class Enum>
+    TrainerSettings& choice(const char* key, Enum& field, const char* (*to_name)(Enum),
+                            Enum (*from_name)(const std::string&), Presence presence = Required) {
+        return text(key, [&field, to_name] { return std::string(to_name(field)); },
+                    [&field, from_name](const std::string& name) { field = from_name(name); }, presence);
+    }
+    TrainerSettings& text(const char* key, std::function<std::string()> get,
+                          std::function<void(const std::string&)> set, Presence presence = Required);
 
     void write(CheckpointWriter& out) const;
     void read(const CheckpointReader& in) const;

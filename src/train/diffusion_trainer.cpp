@@ -9,6 +9,22 @@
 
 namespace train {
 
+TimeSampling time_sampling_from_name(const std::string& name) {
+    if (name == "uniform") return TimeSampling::Uniform;
+    if (name == "logit-normal") return TimeSampling::LogitNormal;
+    throw std::invalid_argument("time sampling \"" + name + "\": expected uniform or logit-normal");
+}
+
+const char* time_sampling_name(TimeSampling sampling) {
+    return sampling == TimeSampling::LogitNormal ? "logit-normal" : "uniform";
+}
+
+float diffusion_sample_time(const DiffusionTrainOptions& options, nn::Rng& rng) {
+    if (options.time_sampling == TimeSampling::Uniform) return rng.uniform();
+    const double logit = double(options.logit_mean) + double(options.logit_std) * double(rng.normal());
+    return static_cast<float>(1.0 / (1.0 + std::exp(-logit)));
+}
+
 void diffusion_trainer_init(DiffusionTrainer& trainer, const DiffusionTrainOptions& options) {
     if (options.batch < 1)
         throw std::invalid_argument("diffusion trainer: batch = " + std::to_string(options.batch) +
@@ -19,6 +35,8 @@ void diffusion_trainer_init(DiffusionTrainer& trainer, const DiffusionTrainOptio
         throw std::invalid_argument("diffusion trainer: ema_decay must be in [0, 1)");
     if (!(options.label_drop >= 0.0f && options.label_drop <= 1.0f))
         throw std::invalid_argument("diffusion trainer: label_drop must be in 0..1");
+    if (!std::isfinite(options.logit_mean) || !(options.logit_std > 0.0f) || !std::isfinite(options.logit_std))
+        throw std::invalid_argument("diffusion trainer: logit_mean must be finite and logit_std > 0");
     trainer = DiffusionTrainer{};
     trainer.options = options;
     trainer.adam.lr = options.lr;
@@ -56,7 +74,7 @@ DiffusionStepStats diffusion_train_step(DiffusionTrainer& trainer, models::Diffu
     for (int b = 0; b < B; ++b) {
         const uint32_t row = rng.below(static_cast<uint32_t>(N));
         x0.row(b) = latents.row(row);
-        t[b] = rng.uniform();
+        t[b] = diffusion_sample_time(trainer.options, rng);
         if (conditional) {
             const bool drop = rng.uniform() < trainer.options.label_drop;
             batch_labels.push_back(drop ? models::diffusion_null_label(model) : labels[row]);
@@ -116,6 +134,10 @@ static TrainerSettings diffusion_settings(DiffusionTrainOptions& o) {
     s.real("trainer.label_drop", o.label_drop).real("trainer.ema_decay", o.ema_decay);
     s.count("trainer.total_steps", o.total_steps, 0, INT64_MAX);
     s.real("trainer.lr_min_fraction", o.lr_min_fraction);
+    s.choice("trainer.time_sampling", o.time_sampling, time_sampling_name, time_sampling_from_name,
+             TrainerSettings::Optional);
+    s.real("trainer.logit_mean", o.logit_mean, TrainerSettings::Optional);
+    s.real("trainer.logit_std", o.logit_std, TrainerSettings::Optional);
     return s;
 }
 

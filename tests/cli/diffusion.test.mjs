@@ -90,6 +90,23 @@ test('train diffusion: a short run writes a file that sample, forward and inspec
   fails(['train', 'diffusion', '--time-features', '7', '--steps', '1'], /time_features/);
 });
 
+test('train diffusion --time-sampling logit-normal: recorded in the file; bad values fail', () => {
+  const file = out('logit.safetensors');
+  const base = ['train', 'diffusion', '--vae', 'weights/vae2.safetensors', '--steps', '20', '--limit', '300',
+                '--hidden', '8', '--layers', '1', '--batch', '16'];
+  ok([...base, '--time-sampling', 'logit-normal', '--logit-mean', '0.25', '--logit-std', '0.75', '--out', file]);
+  const inspect = ok(['inspect', file]).stdout;
+  assert.match(inspect, /trainer\.time_sampling\W+logit-normal/);
+  assert.match(inspect, /trainer\.logit_mean\W+0\.25/);
+  assert.match(inspect, /trainer\.logit_std\W+0\.75/);
+  ok([...base, '--out', out('uniform.safetensors')]);
+  assert.match(ok(['inspect', out('uniform.safetensors')]).stdout, /trainer\.time_sampling\W+uniform/);
+  fails([...base, '--time-sampling', 'lognorm', '--out', out('never.safetensors')], /lognorm.*uniform or logit-normal/);
+  fails([...base, '--logit-std', '0.5', '--out', out('never.safetensors')], /--time-sampling logit-normal/);
+  fails([...base, '--time-sampling', 'logit-normal', '--logit-std', '0', '--out', out('never.safetensors')], /--logit-std/);
+  assert.ok(!fs.existsSync(out('never.safetensors')));
+});
+
 test('eval diffusion: the table has the diffusion, VAE and GAN rows; guided labels are right', () => {
   const r = ok(['eval', 'diffusion', '--weights', 'weights/diffusion16.safetensors', '--n', '300']);
   for (const row of [/MNIST training images/, /diffusion, unconditional/, /diffusion, labels 0-9, guidance/,

@@ -23,6 +23,8 @@
 #include <cmath>
 #include <cstdio>
 #include <deque>
+#include <functional>
+#include <map>
 #include <limits>
 #include <string>
 
@@ -48,6 +50,24 @@ bool params_differ(const nn::ParamList& a, const nn::ParamList& b) {
     for (size_t k = 0; k < a.params.size(); ++k)
         if ((a.params[k]->value - b.params[k]->value).cwiseAbs().maxCoeff() > 0.0f) return true;
     return false;
+}
+
+// Rewrites a checkpoint's __metadata__ with `edit` (tensors unchanged), as an older writer or a
+// damaged file would have it.
+void rewrite_metadata(const std::string& path,
+                      const std::function<void(std::map<std::string, std::string>&)>& edit) {
+    io::SafetensorsFile file = io::read_safetensors(path);
+    edit(file.metadata);
+    nn::ParamList all;
+    std::deque<nn::Param> tensors;
+    for (const io::TensorInfo& t : file.tensors) {
+        std::vector<float> values = file.read_f32(t);
+        tensors.push_back(nn::Param{t.name, t.shape,
+                                    Eigen::Map<Matrix>(values.data(), 1, Eigen::Index(values.size())),
+                                    Matrix(), false});
+        all.add(tensors.back());
+    }
+    io::save_safetensors(path, all, file.metadata);
 }
 
 // Copies of a list's values, to compare with later.
@@ -351,6 +371,9 @@ TEST_CASE("resume with lr 4e-7: diffusion (EMA and latent normalisation restored
     o.lr_min_fraction = 0.25f;
     o.ema_decay = 0.9f;
     o.label_drop = 0.3f;
+    o.time_sampling = train::TimeSampling::LogitNormal;
+    o.logit_mean = 0.3f;
+    o.logit_std = 0.7f;
     train::DiffusionTrainer trainer;
     train::diffusion_trainer_init(trainer, o);
     for (int i = 0; i < 3; ++i) train::diffusion_train_step(trainer, model, data, labels);
@@ -363,6 +386,9 @@ TEST_CASE("resume with lr 4e-7: diffusion (EMA and latent normalisation restored
     CHECK(resumed_trainer.options.lr == kTinyLr);
     CHECK(resumed_trainer.options.label_drop == 0.3f);
     CHECK(resumed_trainer.options.ema_decay == 0.9f);
+    CHECK(resumed_trainer.options.time_sampling == train::TimeSampling::LogitNormal);
+    CHECK(resumed_trainer.options.logit_mean == 0.3f);
+    CHECK(resumed_trainer.options.logit_std == 0.7f);
     CHECK(resumed_trainer.step == 3);
     REQUIRE(resumed_trainer.ema.size() == trainer.ema.size());
     const Snapshot saved(models::diffusion_params(model));
@@ -375,6 +401,48 @@ TEST_CASE("resume with lr 4e-7: diffusion (EMA and latent normalisation restored
     train::diffusion_apply_ema(trainer, model);
     train::diffusion_apply_ema(resumed_trainer, resumed);
     check_same_params(models::diffusion_params(model), models::diffusion_params(resumed));
+}
+
+TEST_CASE("diffusion checkpoint: without time-sampling keys it resumes uniform; a bad name fails") {
+    models::DiffusionConfig c;
+    c.latent = 2;
+    c.hidden = 5;
+    c.layers = 1;
+    c.time_features = 4;
+    c.classes = 0;
+    models::Diffusion model;
+    models::diffusion_init(model, c, 2);
+    train::DiffusionTrainOptions o;
+    o.time_sampling = train::TimeSampling::LogitNormal;
+    o.logit_std = 2.0f;
+    train::DiffusionTrainer trainer;
+    train::diffusion_trainer_init(trainer, o);
+    const std::string path = temp_path("diffusion_time");
+    train::save_diffusion_checkpoint(path, trainer, model, {});
+    CHECK(io::read_safetensors(path).metadata.at("trainer.time_sampling") == "logit-normal");
+    // Written before the setting existed: no keys, so the old behaviour (uniform times).
+    rewrite_metadata(path, [](std::map<std::string, std::string>& m) {
+        m.erase("trainer.time_sampling");
+        m.erase("trainer.logit_mean");
+        m.erase("trainer.logit_std");
+    });
+    models::Diffusion resumed;
+    train::DiffusionTrainer resumed_trainer;
+    train::load_diffusion_checkpoint(path, resumed_trainer, resumed);
+    CHECK(resumed_trainer.options.time_sampling == train::TimeSampling::Uniform);
+    CHECK(resumed_trainer.options.logit_std == 1.0f);
+    rewrite_metadata(path, [](std::map<std::string, std::string>& m) { m["trainer.time_sampling"] = "beta"; });
+    CHECK_THROWS_WITH_AS(train::load_diffusion_checkpoint(path, resumed_trainer, resumed),
+                         doctest::Contains("trainer.time_sampling = \"beta\": time sampling \"beta\": expected "
+                                           "uniform or logit-normal"),
+                         std::invalid_argument);
+    rewrite_metadata(path, [](std::map<std::string, std::string>& m) {
+        m["trainer.time_sampling"] = "logit-normal";
+        m["trainer.logit_std"] = "0";
+    });
+    CHECK_THROWS_WITH_AS(train::load_diffusion_checkpoint(path, resumed_trainer, resumed),
+                         doctest::Contains("logit_std"), std::invalid_argument);
+    std::remove(path.c_str());
 }
 
 TEST_CASE("checkpoint: a '%f' checkpoint of the old VAE trainer fails with a message") {
@@ -391,18 +459,9 @@ TEST_CASE("checkpoint: a '%f' checkpoint of the old VAE trainer fails with a mes
     train::vae_trainer_init(trainer, o);
     const std::string path = temp_path("old_vae");
     train::save_vae_checkpoint(path, trainer, vae, {});
-    io::SafetensorsFile file = io::read_safetensors(path);
-    file.metadata["trainer.lr"] = std::to_string(kTinyLr);  // what the "%f" writer stored
-    nn::ParamList all;
-    std::deque<nn::Param> tensors;
-    for (const io::TensorInfo& t : file.tensors) {
-        std::vector<float> values = file.read_f32(t);
-        tensors.push_back(nn::Param{t.name, t.shape,
-                                    Eigen::Map<Matrix>(values.data(), 1, Eigen::Index(values.size())),
-                                    Matrix(), false});
-        all.add(tensors.back());
-    }
-    io::save_safetensors(path, all, file.metadata);
+    rewrite_metadata(path, [](std::map<std::string, std::string>& metadata) {
+        metadata["trainer.lr"] = std::to_string(kTinyLr);  // what the "%f" writer stored
+    });
     models::Vae resumed;
     train::VaeTrainer resumed_trainer;
     CHECK_THROWS_WITH_AS(train::load_vae_checkpoint(path, resumed_trainer, resumed),

@@ -178,6 +178,9 @@ TEST_CASE("diffusion: Euler and Heun carry N(0,1) to N(m, s^2) along the analyti
 }
 
 TEST_CASE("diffusion: a tiny model trained on Gaussian latents samples their mean and variance") {
+    train::TimeSampling time_sampling = train::TimeSampling::Uniform;
+    SUBCASE("uniform training times") {}
+    SUBCASE("logit-normal training times") { time_sampling = train::TimeSampling::LogitNormal; }
     models::DiffusionConfig config;
     config.latent = 2;
     config.hidden = 48;
@@ -200,6 +203,7 @@ TEST_CASE("diffusion: a tiny model trained on Gaussian latents samples their mea
     options.batch = 128;
     options.lr = 3e-3f;
     options.total_steps = 600;
+    options.time_sampling = time_sampling;
     train::DiffusionTrainer trainer;
     train::diffusion_trainer_init(trainer, options);
     const float before = train::diffusion_validation_loss(model, data, {});
@@ -219,6 +223,45 @@ TEST_CASE("diffusion: a tiny model trained on Gaussian latents samples their mea
     CHECK(std::fabs(mean[1] + 1.0) < 0.4);
     CHECK(std::fabs(var[0] / 0.25 - 1.0) < 0.25);
     CHECK(std::fabs(var[1] / 4.0 - 1.0) < 0.25);
+}
+
+TEST_CASE("diffusion: training times, uniform and logit-normal (t = sigmoid(m + s n))") {
+    train::DiffusionTrainOptions options;
+    nn::Rng a(3, 7), b(3, 7);
+    for (int i = 0; i < 5; ++i) CHECK(train::diffusion_sample_time(options, a) == b.uniform());
+    options.time_sampling = train::TimeSampling::LogitNormal;
+    options.logit_mean = 0.5f;
+    options.logit_std = 0.8f;
+    nn::Rng rng(11);
+    const int n = 20000;
+    double sum = 0, sum_sq = 0;
+    int low = 0, middle = 0;
+    for (int i = 0; i < n; ++i) {
+        const float t = train::diffusion_sample_time(options, rng);
+        REQUIRE(t > 0.0f);
+        REQUIRE(t < 1.0f);
+        const double logit = std::log(double(t) / (1.0 - double(t)));
+        sum += logit;
+        sum_sq += logit * logit;
+        low += t < 0.1f;
+        middle += t > 0.4f && t < 0.8f;
+    }
+    const double mean = sum / n, stddev = std::sqrt(sum_sq / n - mean * mean);
+    INFO("logit mean " << mean << " std " << stddev << ", t < 0.1: " << low << ", 0.4 < t < 0.8: " << middle);
+    CHECK(std::fabs(mean - 0.5) < 0.03);
+    CHECK(std::fabs(stddev - 0.8) < 0.03);
+    // P(t < 0.1) = Phi((logit(0.1) - 0.5) / 0.8) = Phi(-3.37) ~ 0.0004 (uniform: 0.1);
+    // P(0.4 < t < 0.8) = Phi(1.11) - Phi(-1.13) ~ 0.74 (uniform: 0.4).
+    CHECK(low < n / 200);
+    CHECK(middle > n * 7 / 10);
+    CHECK(train::time_sampling_from_name("logit-normal") == train::TimeSampling::LogitNormal);
+    CHECK(std::string(train::time_sampling_name(train::TimeSampling::Uniform)) == "uniform");
+    CHECK_THROWS_WITH_AS(train::time_sampling_from_name("lognorm"), doctest::Contains("\"lognorm\""),
+                         std::invalid_argument);
+    train::DiffusionTrainer trainer;
+    options.logit_std = 0.0f;
+    CHECK_THROWS_WITH_AS(train::diffusion_trainer_init(trainer, options), doctest::Contains("logit_std"),
+                         std::invalid_argument);
 }
 
 TEST_CASE("diffusion: guidance pulls samples toward their label's cluster") {
