@@ -1,6 +1,7 @@
 // Loads build output genlab_app.js/.wasm: shows status and a download progress bar (the bytes
 // that arrive are counted; the total is known only when the host sends no Content-Encoding),
-// compiles while downloading, then exposes the JS door `window.genlab` once the runtime is up. The C++ side's only exports are its EMSCRIPTEN_KEEPALIVE functions.
+// compiles while downloading, then exposes `window.genlab` once the runtime is up: the test and
+// embedding API over the bridge (web/genlab-bridge.js <-> src/app/bridge.cpp).
 (function () {
   'use strict';
   const statusEl = document.getElementById('status');
@@ -85,36 +86,32 @@
     },
     onRuntimeInitialized() {
       const M = window.Module;
-      const call = (name, types, args) => {
-        const out = JSON.parse(M.ccall(name, 'string', types, args));
-        if (out && out.error) throw new Error(out.error);
-        return out;
-      };
+      const app = window.GenlabBridge.app;  // every call into C++ goes through web/genlab-bridge.js
       window.genlab = {
         // True once the first frame is drawn and the URL state (genlab-url.js) is applied.
-        ready: () => M._genlab_ready() === 1 && (!window.GenlabUrl || window.GenlabUrl.applied),
+        ready: () => app.ready() && (!window.GenlabUrl || window.GenlabUrl.applied),
         // {"panel": id, "panels": [...], "weights": {...}, "state": {...active panel...}}
-        state: () => call('genlab_state', [], []),
+        state: app.state,
         // Switches panel with {"panel": "gan"}; other fields go to the active panel.
-        set: (obj) => call('genlab_set', ['string'], [JSON.stringify(obj || {})]),
-        query: (panel, obj) => call('genlab_query', ['string', 'string'], [panel, JSON.stringify(obj || {})]),
+        set: app.set,
+        query: app.query,
         // GAN pixels for a seed: Uint8Array of n*784 (0 = background, 255 = ink), or null while
         // the weights load.
         samplePixels: ({ n = 16, seed = 1, conditional = false, digit = -1 } = {}) => {
-          const previous = window.genlab.state().panel;
-          call('genlab_set', ['string'], [JSON.stringify({ panel: 'gan', n, seed, conditional, class: digit })]);
+          const previous = app.state().panel;
+          app.set({ panel: 'gan', n, seed, conditional, class: digit });
           try {
-            const out = window.genlab.query('gan', { op: 'pixels' });
+            const out = app.query('gan', { op: 'pixels' });
             return Uint8Array.from(out.pixels);
           } catch (err) {
             return null;
           } finally {
-            if (previous && previous !== 'gan') call('genlab_set', ['string'], [JSON.stringify({ panel: previous })]);
+            if (previous && previous !== 'gan') app.set({ panel: previous });
           }
         },
         clearWeightsCache: () => window.GenlabWeights.clearCache(),
         // Lesson flags and page messages ({} reads them): view, hide, show, lock, theme, notes, offline.
-        ui: (obj) => call('genlab_ui', ['string'], [JSON.stringify(obj || {})]),
+        ui: app.ui,
         // What "Copy link" / "Copy embed code" copy: {link, embed, embedScript}.
         shareLinks: () => window.GenlabUrl.links(),
         module: M,
@@ -122,7 +119,7 @@
       loaderEl.classList.add('hidden');
       // Apply the URL once the first frame exists (ImGui is up), then follow the state.
       const startUrlState = () => {
-        if (M._genlab_ready() !== 1) { requestAnimationFrame(startUrlState); return; }
+        if (!app.ready()) { requestAnimationFrame(startUrlState); return; }
         if (window.GenlabUrl) window.GenlabUrl.start();
         registerOfflineCache();
       };

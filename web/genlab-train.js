@@ -1,52 +1,30 @@
 // The page side of the training worker: starts web/genlab-train-worker.js, forwards the Train
 // panel's commands and data to it and hands its snapshots and weights back to the app (C++:
-// src/app/panel_train.cpp, exported genlab_train_* functions). Plain postMessage with
+// src/app/panel_train.cpp, through GenlabBridge.app.train*: web/genlab-bridge.js and
+// src/app/bridge.cpp). Plain postMessage with
 // transferred ArrayBuffers: no SharedArrayBuffer, so no COOP/COEP headers on any static host.
 // When Worker is missing or the worker fails to start, the panel trains on the page instead.
 'use strict';
 (function () {
-  const M = () => window.Module;
   let worker = null;
   const stats = { messages: 0, handler_ms: 0, snapshots: 0 };
 
-  function withStrings(strings, fn) {
-    const m = M();
-    const ptrs = strings.map((s) => {
-      const n = m.lengthBytesUTF8(s) + 1;
-      const p = m._malloc(n);
-      m.stringToUTF8(s, p, n);
-      return p;
-    });
-    try { return fn(...ptrs); } finally { ptrs.forEach((p) => m._free(p)); }
-  }
-  function withBytes(bytes, fn) {
-    const m = M();
-    const p = m._malloc(Math.max(1, bytes.length));
-    m.HEAPU8.set(bytes, p);
-    try { return fn(p); } finally { m._free(p); }
-  }
-  function status(ok, message) {
-    withStrings([message || ''], (p) => M()._genlab_train_worker_status(ok ? 1 : 0, p));
-  }
+  // To the app through the bridge (web/genlab-bridge.js -> src/app/bridge.cpp).
+  const app = () => window.GenlabBridge.app;
+  const status = (ok, message) => app().trainWorkerStatus(ok, message);
 
   function onMessage(e) {
     const t0 = performance.now();
     const msg = e.data || {};
-    const m = M();
     try {
       if (msg.type === 'snapshot') {
         stats.snapshots += 1;
-        const floats = msg.floats instanceof Float32Array ? msg.floats : new Float32Array(0);
-        const p = m._malloc(Math.max(4, floats.length * 4));
-        m.HEAPF32.set(floats, p >> 2);
-        withStrings([msg.header], (h) => m._genlab_train_on_snapshot(h, p, floats.length));
-        m._free(p);
+        app().trainSnapshot(msg.header, msg.floats instanceof Float32Array ? msg.floats : new Float32Array(0));
       } else if (msg.type === 'weights') {
-        const bytes = msg.bytes instanceof Uint8Array ? msg.bytes : new Uint8Array(0);
-        withBytes(bytes, (b) => withStrings([msg.purpose || '', msg.file || '', msg.label || '', msg.error || ''],
-          (pu, fi, la, er) => m._genlab_train_on_weights(pu, fi, la, er, b, bytes.length)));
+        app().trainWeights({ purpose: msg.purpose || '', file: msg.file || '', label: msg.label || '', error: msg.error || '',
+                             bytes: msg.bytes instanceof Uint8Array ? msg.bytes : new Uint8Array(0) });
       } else if (msg.type === 'reply') {
-        withStrings([msg.reply || '{}'], (r) => m._genlab_train_on_reply(r));
+        app().trainReply(msg.reply || '{}');
       } else if (msg.type === 'ready') {
         status(true, '');
       } else if (msg.type === 'failed') {

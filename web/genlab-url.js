@@ -1,5 +1,5 @@
 // URL state: the visible panel's state lives in the URL hash, so a link (or an embed) shows
-// exactly what its author saw. Built on the bridge (window.genlab.state()/set(), genlab_ui):
+// exactly what its author saw. Built on the bridge (window.genlab.state()/set(), GenlabBridge.app.ui):
 //
 //   #panel=gan&model=gan&n=16&seed=7                      the full app on a panel
 //   #view=morph&a=test:3&b=test:7&kind=slerp&autoplay=1   embed mode: that panel only
@@ -207,9 +207,7 @@
   let autoplayTimer = null;
 
   function ui(obj) {
-    const out = JSON.parse(window.Module.ccall('genlab_ui', 'string', ['string'], [JSON.stringify(obj)]));
-    if (out && out.error) throw new Error(out.error);
-    return out;
+    return window.GenlabBridge.app.ui(obj);
   }
 
   // Turns on what autoplay means for the panel once it can (weights or data may still load).

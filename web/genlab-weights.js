@@ -85,20 +85,11 @@
     return bytes;
   }
 
-  function handOver(kind, file, bytes) {
-    const M = window.Module;
-    const ptr = M._malloc(Math.max(bytes.length, 1));
-    try {
-      M.HEAPU8.set(bytes, ptr);
-      M.ccall(`genlab_${kind}_loaded`, null, ['string', 'number', 'number'], [file, ptr, bytes.length]);
-    } finally {
-      M._free(ptr);
-    }
-  }
-
+  // To the app through the bridge (web/genlab-bridge.js -> src/app/bridge.cpp).
+  const handOver = (kind, file, bytes) => window.GenlabBridge.app.fileLoaded(kind, file, bytes);
   function report(kind, what, file, ...args) {
-    const types = what === 'progress' ? ['string', 'number', 'number'] : ['string', 'string'];
-    window.Module.ccall(`genlab_${kind}_${what}`, null, types, [file, ...args]);
+    if (what === 'progress') window.GenlabBridge.app.fileProgress(kind, file, ...args);
+    else window.GenlabBridge.app.fileFailed(kind, file, ...args);
   }
 
   async function fetchFile(file, kind) {

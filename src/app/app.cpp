@@ -7,9 +7,8 @@
 #include "app/app.h"
 
 #include "app/app_internal.h"
+#include "app/bridge.h"
 #include "app/ui_models.h"
-
-#include <emscripten/emscripten.h>
 
 #include "imgui.h"
 
@@ -31,10 +30,7 @@ std::map<std::string, WeightsSlot>& weight_slots() {
 
 // kind: "weights" (URL weights/<file>, checked against the manifest) or "data" (data/<file>).
 void start_fetch(const std::string& file, const char* kind) {
-    EM_ASM({
-        if (window.GenlabWeights) window.GenlabWeights.fetchFile(UTF8ToString($0), UTF8ToString($1));
-        else console.warn('genlab-weights.js is not loaded; cannot fetch ' + UTF8ToString($0));
-    }, file.c_str(), kind);
+    page::fetch_file(file, kind);
 }
 
 // received/total in bytes from JS; total 0 = unknown (compressed transfer, no manifest size).

@@ -5,8 +5,9 @@
 // [SECTION] Weights  — weights are fetched by JS (web/genlab-weights.js: streamed fetch with
 //                      progress, Cache API keyed by URL + sha256 from weights/manifest.json)
 //                      and handed to C++; a panel asks for a file and polls its slot.
-// [SECTION] Bridge   — extern "C" EMSCRIPTEN_KEEPALIVE functions in bridge.cpp, wrapped as
-//                      window.genlab in web/genlab-loader.js.
+// [SECTION] Bridge   — every JS <-> C++ call: bridge.cpp (extern "C" functions in, app::page in
+//                      bridge.h out) and web/genlab-bridge.js on the page; window.genlab
+//                      (web/genlab-loader.js) is built on it.
 // [SECTION] Lesson   — flags from the URL (web/genlab-url.js -> genlab_ui): one panel only,
 //                      hidden and locked controls, theme; implemented in lesson.cpp.
 //

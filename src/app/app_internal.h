@@ -36,6 +36,16 @@ void on_data_progress(const std::string& file, double received, double total);
 void on_data_loaded(const std::string& file, std::vector<uint8_t> bytes);
 void on_data_failed(const std::string& file, const std::string& message);
 nlohmann::json weights_state();  // {"gan.safetensors": {"status", "progress", "error"}, ...}
+// The Train panel (panel_train.cpp): an uploaded file, and the training worker's messages
+// (web/genlab-train.js): its status, snapshots (a JSON header + floats), weights, replies.
+void on_train_upload(std::vector<uint8_t> bytes, const std::string& name);
+void on_train_worker_status(bool ok, const std::string& message);
+void on_train_snapshot(const std::string& header, const float* floats, size_t count);
+void on_train_weights(const std::string& purpose, const std::string& file, const std::string& label,
+                      const std::string& error, std::vector<uint8_t> bytes);
+void on_train_reply(const std::string& reply);
+// main.cpp: true once the first frame is drawn (genlab_ready()).
+bool first_frame_done();
 
 // The tab bar (main.cpp) reports the tab the user selected; set_active_panel() asks the tab
 // bar to select a tab on the next frame.

@@ -1,6 +1,8 @@
-// The only door between JS and C++: extern "C" EMSCRIPTEN_KEEPALIVE functions, wrapped as
-// window.genlab in web/genlab-loader.js and called by web/genlab-weights.js.
+// The only door between JS and C++. Both directions live here (and, on the page, in
+// web/genlab-bridge.js, which every other web file goes through):
 //
+// JS -> C++: extern "C" EMSCRIPTEN_KEEPALIVE functions, called as GenlabBridge.app.*
+//   genlab_ready()                 -> 1 once the first frame is drawn
 //   genlab_state()                 -> JSON {"panel": id, "panels": [...], "weights": {...},
 //                                           "state": <active panel's state()>}
 //   genlab_set(json)               -> JSON {"ok": true} or {"error": "..."}; "panel" switches
@@ -13,15 +15,24 @@
 //   genlab_weights_progress/loaded/failed(file, ...)  weights hand-off (JS fetches; progress is
 //                                                     (received bytes, expected total or 0))
 //   genlab_data_progress/loaded/failed(file, ...)     data files (MNIST test subset)
+//   genlab_train_upload(bytes, n, name)               the Train panel's Upload file chooser
+//   genlab_train_worker_status / _on_snapshot / _on_weights / _on_reply   the training worker
+//                                                     client (web/genlab-train.js)
+// Returned strings live until the next call of the same function; byte buffers belong to JS
+// (it frees them after the call) and are copied here.
 //
-// Returned strings live until the next call of the same function.
+// C++ -> JS: the app::page functions (bridge.h), each one call of genlab_page_call(), the only
+// EM_JS, which runs GenlabBridge.page[name](...args, bytes).
 #include "app/app.h"
 #include "app/app_internal.h"
+#include "app/bridge.h"
 #include "app/ui_models.h"
 #include "schema/panel_schema.h"
 
 #include <emscripten/emscripten.h>
+#include <emscripten/heap.h>
 
+#include <algorithm>
 #include <exception>
 #include <string>
 
@@ -34,9 +45,63 @@ const char* hold(std::string& buffer, const nlohmann::json& value) {
 
 nlohmann::json error_json(const std::string& message) { return {{"error", message}}; }
 
+std::vector<uint8_t> copy_bytes(const uint8_t* bytes, int length) {
+    return std::vector<uint8_t>(bytes, bytes + std::max(0, length));
+}
+
+// GenlabBridge.page[name](...args, bytes) in web/genlab-bridge.js, `args` a JSON array of strings; 1 when
+// it returned something truthy, 0 when it returned nothing or threw (logged to the console: a
+// page without some helper keeps the app running).
+EM_JS(int, genlab_page_call, (const char* name, const char* args_json, const uint8_t* bytes, int length), {
+    const what = UTF8ToString(name);
+    try {
+        const page = window.GenlabBridge && window.GenlabBridge.page;
+        if (!page || !page[what]) throw new Error('genlab-bridge.js has no page.' + what);
+        return page[what].apply(null, JSON.parse(UTF8ToString(args_json)).concat([HEAPU8.subarray(bytes, bytes + length)])) ? 1 : 0;
+    } catch (e) {
+        console.warn('GenLab: page.' + what + ': ' + (e && e.message || e));
+        return 0;
+    }
+});
+
+bool call_page(const char* name, const std::vector<std::string>& args, const uint8_t* bytes = nullptr,
+               size_t length = 0) {
+    return genlab_page_call(name, nlohmann::json(args).dump().c_str(), bytes, int(length)) != 0;
+}
+
 }  // namespace
 
+// ---------------------------------------------------------------------------------------------
+// C++ -> JS
+
+namespace app::page {
+
+void fetch_file(const std::string& file, const std::string& kind) { call_page("fetchFile", {file, kind}); }
+void clear_weights_cache() { call_page("clearWeightsCache", {}); }
+void share(const std::string& what) { call_page("share", {what}); }
+void copy_text(const std::string& text) { call_page("copyText", {text}); }
+void download(const std::vector<uint8_t>& bytes, const std::string& name) {
+    call_page("download", {name}, bytes.data(), bytes.size());
+}
+void open_upload(const std::string& accept) { call_page("openUpload", {accept}); }
+bool train_worker_start() { return call_page("trainStart", {}); }
+void train_worker_stop() { call_page("trainStop", {}); }
+void train_worker_command(const std::string& json) { call_page("trainCommand", {json}); }
+void train_worker_data(const std::string& what, const uint8_t* bytes, size_t length) {
+    call_page("trainData", {what}, bytes, length);
+}
+void train_worker_serialise(const std::string& purpose) { call_page("trainSerialise", {purpose}); }
+double device_pixel_ratio() { return emscripten_get_device_pixel_ratio(); }
+double heap_bytes() { return double(emscripten_get_heap_size()); }
+
+}  // namespace app::page
+
+// ---------------------------------------------------------------------------------------------
+// JS -> C++
+
 extern "C" {
+
+EMSCRIPTEN_KEEPALIVE int genlab_ready() { return app::first_frame_done() ? 1 : 0; }
 
 EMSCRIPTEN_KEEPALIVE const char* genlab_state() {
     static std::string buffer;
@@ -89,6 +154,17 @@ EMSCRIPTEN_KEEPALIVE const char* genlab_query(const char* panel_id, const char* 
     }
 }
 
+// genlab_ui(json) -> the flags after applying json ({} just reads them), or {"error": ...}.
+EMSCRIPTEN_KEEPALIVE const char* genlab_ui(const char* json_text) {
+    static std::string buffer;
+    try {
+        app::apply_lesson_flags(nlohmann::json::parse(json_text ? json_text : "{}"));
+        return hold(buffer, app::lesson_flags_json());
+    } catch (const std::exception& e) {
+        return hold(buffer, error_json(e.what()));
+    }
+}
+
 EMSCRIPTEN_KEEPALIVE const char* genlab_schema() {
     static std::string buffer;
     return hold(buffer, schema::to_json());
@@ -100,7 +176,7 @@ EMSCRIPTEN_KEEPALIVE void genlab_weights_progress(const char* file, double recei
 
 // `bytes` is a malloc'd buffer owned by JS (it frees it after the call); copied here.
 EMSCRIPTEN_KEEPALIVE void genlab_weights_loaded(const char* file, const uint8_t* bytes, int length) {
-    app::on_weights_loaded(file, std::vector<uint8_t>(bytes, bytes + (length > 0 ? length : 0)));
+    app::on_weights_loaded(file, copy_bytes(bytes, length));
 }
 
 EMSCRIPTEN_KEEPALIVE void genlab_weights_failed(const char* file, const char* message) {
@@ -112,11 +188,31 @@ EMSCRIPTEN_KEEPALIVE void genlab_data_progress(const char* file, double received
 }
 
 EMSCRIPTEN_KEEPALIVE void genlab_data_loaded(const char* file, const uint8_t* bytes, int length) {
-    app::on_data_loaded(file, std::vector<uint8_t>(bytes, bytes + (length > 0 ? length : 0)));
+    app::on_data_loaded(file, copy_bytes(bytes, length));
 }
 
 EMSCRIPTEN_KEEPALIVE void genlab_data_failed(const char* file, const char* message) {
     app::on_data_failed(file, message ? message : "unknown error");
 }
+
+EMSCRIPTEN_KEEPALIVE void genlab_train_upload(const uint8_t* bytes, int length, const char* name) {
+    app::on_train_upload(copy_bytes(bytes, length), name ? name : "upload.safetensors");
+}
+
+EMSCRIPTEN_KEEPALIVE void genlab_train_worker_status(int ok, const char* message) {
+    app::on_train_worker_status(ok != 0, message ? message : "");
+}
+
+EMSCRIPTEN_KEEPALIVE void genlab_train_on_snapshot(const char* header, const float* floats, int count) {
+    app::on_train_snapshot(header ? header : "{}", floats, size_t(std::max(0, count)));
+}
+
+EMSCRIPTEN_KEEPALIVE void genlab_train_on_weights(const char* purpose, const char* file, const char* label,
+                                                  const char* error, const uint8_t* bytes, int length) {
+    app::on_train_weights(purpose ? purpose : "", file ? file : "", label ? label : "", error ? error : "",
+                          copy_bytes(bytes, length));
+}
+
+EMSCRIPTEN_KEEPALIVE void genlab_train_on_reply(const char* reply) { app::on_train_reply(reply ? reply : "{}"); }
 
 }  // extern "C"

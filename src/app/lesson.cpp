@@ -7,13 +7,12 @@
 // plus what the page reports back: the URL notes (ignored or clamped parameters), the offline
 // status of the service worker, and a short "copied" message.
 //
-// [SECTION] Flags    — storage, Control, genlab_ui
+// [SECTION] Flags    — storage, Control, apply_lesson_flags (genlab_ui() in bridge.cpp)
 // [SECTION] Widgets  — notes banner, share buttons, offline note
 #include "app/app.h"
 #include "app/app_internal.h"
+#include "app/bridge.h"
 #include "app/ui_models.h"
-
-#include <emscripten/emscripten.h>
 
 #include "imgui.h"
 
@@ -115,12 +114,7 @@ void remember_button(const char* name) {
     if (Panel* p = active_panel()) remember_item_rect(std::string(p->id()) + "/" + name);
 }
 
-void ask_page(const char* what) {
-    EM_ASM({
-        if (window.GenlabUrl) window.GenlabUrl.share(UTF8ToString($0));
-        else console.warn('genlab-url.js is not loaded');
-    }, what);
-}
+void ask_page(const char* what) { page::share(what); }
 }  // namespace
 
 void draw_url_notes() {
@@ -166,19 +160,3 @@ void draw_page_messages() {
 }
 
 }  // namespace app
-
-extern "C" {
-
-// genlab_ui(json) -> the flags after applying json ({} just reads them), or {"error": ...}.
-EMSCRIPTEN_KEEPALIVE const char* genlab_ui(const char* json_text) {
-    static std::string buffer;
-    try {
-        app::apply_lesson_flags(nlohmann::json::parse(json_text ? json_text : "{}"));
-        buffer = app::lesson_flags_json().dump();
-    } catch (const std::exception& e) {
-        buffer = nlohmann::json{{"error", e.what()}}.dump();
-    }
-    return buffer.c_str();
-}
-
-}  // extern "C"

@@ -8,10 +8,11 @@
 // [SECTION] main         — SDL/GL/ImGui setup, HiDPI font, touch
 #include <SDL.h>
 #include <SDL_opengles2.h>
-#include <emscripten/emscripten.h>
+#include <emscripten/emscripten.h>  // emscripten_set_main_loop
 
 #include "app/app.h"
 #include "app/app_internal.h"
+#include "app/bridge.h"
 
 #include "imgui.h"
 #include "imgui_impl_opengl3.h"
@@ -91,7 +92,7 @@ void draw_status_line() {
     const float last_end = ImGui::GetItemRectMax().x - ImGui::GetWindowPos().x + ImGui::GetStyle().ItemSpacing.x;
     ImGui::SameLine(std::max(last_end, ImGui::GetWindowContentRegionMax().x - clear_w));
     if (ImGui::SmallButton(clear_label)) {
-        EM_ASM({ if (window.GenlabWeights) window.GenlabWeights.clearCache(); });
+        app::page::clear_weights_cache();
     }
     if (ImGui::IsItemHovered())
         ImGui::SetTooltip("Downloaded weights are cached in the browser (keyed by sha256);\nthis forgets them so the next visit downloads again.");
@@ -249,7 +250,7 @@ nlohmann::json app::frame_timing() {
             {"render_ms", g_app.cpu_ms - g_app.ui_ms - g_app.tick_ms}};
 }
 
-extern "C" EMSCRIPTEN_KEEPALIVE int genlab_ready() { return g_app.first_frame_done ? 1 : 0; }
+bool app::first_frame_done() { return g_app.first_frame_done; }
 
 // ---------------------------------------------------------------------------------------------
 // [SECTION] main
@@ -291,7 +292,7 @@ int main(int, char**) {
     ImGui::CreateContext();
     ImGuiIO& io = ImGui::GetIO();
     io.IniFilename = nullptr;  // no imgui.ini in the browser
-    const double dpr = emscripten_get_device_pixel_ratio();
+    const double dpr = app::page::device_pixel_ratio();
     setup_style(static_cast<float>(std::clamp(dpr, 1.0, 4.0)));
     ImGui_ImplSDL2_InitForOpenGL(g_app.window, g_app.gl);
     ImGui_ImplOpenGL3_Init("#version 300 es");

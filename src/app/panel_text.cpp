@@ -8,11 +8,10 @@
 // [SECTION] UI        — controls, output, distribution bars, copy
 // [SECTION] State     — window.genlab state()/set()/query()
 #include "app/app.h"
+#include "app/bridge.h"
 #include "models/char_rnn.h"
 #include "nn/rng.h"
 #include "schema/panel_schema.h"
-
-#include <emscripten/emscripten.h>
 
 #include "imgui.h"
 
@@ -29,18 +28,6 @@
 #include <vector>
 
 namespace {
-
-// Copies to the system clipboard from JS: SDL's clipboard in the browser stays inside the page.
-// navigator.clipboard needs a secure context and a user gesture; any refusal is ignored
-// (the text is also on ImGui's clipboard).
-EM_JS(void, genlab_copy_to_system_clipboard, (const char* text), {
-    try {
-        const s = UTF8ToString(text);
-        if (navigator.clipboard && navigator.clipboard.writeText)
-            navigator.clipboard.writeText(s).catch(function () {});
-    } catch (e) {
-    }
-});
 
 double now_ms() {
     using namespace std::chrono;
@@ -323,7 +310,7 @@ void TextPanel::draw() {
         if (ImGui::Button("Copy", ImVec2(80, 0))) {
             const std::string all = generated_prime_ + generated_;
             ImGui::SetClipboardText(all.c_str());
-            genlab_copy_to_system_clipboard(all.c_str());
+            app::page::copy_text(all);
         }
         note_widget("copy");
         ImGui::EndDisabled();

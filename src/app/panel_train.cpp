@@ -7,13 +7,16 @@
 // Trained weights download as safetensors (with the model metadata, so every panel and the CLI
 // accept them) or go straight into the other panels.
 //
-// [SECTION] JS        — download (Blob), upload (<input type=file>), the worker client, EM_JS
+// The page side (download, the Upload file chooser, the worker client) is app::page (bridge.h);
+// bridge.cpp hands the upload and the worker's messages to app::on_train_*() at the end.
+//
 // [SECTION] Backend   — worker or page: commands out, snapshots and weights in
 // [SECTION] Data      — MNIST subset and corpus excerpt, fetched from data/ and handed over
 // [SECTION] UI
 // [SECTION] State     — window.genlab state()/set()/query()
 #include "app/app.h"
 #include "app/app_internal.h"
+#include "app/bridge.h"
 #include "app/textures.h"
 #include "app/ui_models.h"
 #include "io/safetensors.h"
@@ -23,9 +26,6 @@
 #include "models/vae.h"
 #include "schema/panel_schema.h"
 #include "train/job_runner.h"
-
-#include <emscripten/emscripten.h>
-#include <emscripten/heap.h>
 
 #include "imgui.h"
 
@@ -41,74 +41,7 @@
 #include <string>
 #include <vector>
 
-// ---------------------------------------------------------------------------------------------
-// [SECTION] JS
-
 namespace {
-
-// Saves bytes as a file through a Blob URL and a temporary <a download>.
-EM_JS(void, genlab_train_download_js, (const uint8_t* bytes, int length, const char* name), {
-    try {
-        const data = HEAPU8.slice(bytes, bytes + length);
-        const url = URL.createObjectURL(new Blob([data], {type: 'application/octet-stream'}));
-        const a = document.createElement('a');
-        a.href = url;
-        a.download = UTF8ToString(name);
-        document.body.appendChild(a);
-        a.click();
-        a.remove();
-        setTimeout(function () { URL.revokeObjectURL(url); }, 10000);
-    } catch (e) {
-        console.warn('GenLab: download failed: ' + e);
-    }
-});
-
-// Opens a file chooser; the chosen file's bytes go to genlab_train_upload().
-EM_JS(void, genlab_train_open_upload_js, (), {
-    try {
-        const input = document.createElement('input');
-        input.type = 'file';
-        input.accept = '.safetensors';
-        input.style.display = 'none';
-        input.addEventListener('change', function () {
-            const file = input.files && input.files[0];
-            input.remove();
-            if (!file) return;
-            file.arrayBuffer().then(function (buffer) {
-                const bytes = new Uint8Array(buffer);
-                const ptr = Module['_malloc'](Math.max(1, bytes.length));
-                HEAPU8.set(bytes, ptr);
-                const nameLength = lengthBytesUTF8(file.name) + 1;
-                const namePtr = Module['_malloc'](nameLength);
-                stringToUTF8(file.name, namePtr, nameLength);
-                Module['_genlab_train_upload'](ptr, bytes.length, namePtr);
-                Module['_free'](namePtr);
-                Module['_free'](ptr);
-            }).catch(function (e) { console.warn('GenLab: could not read ' + file.name + ': ' + e); });
-        });
-        document.body.appendChild(input);
-        input.click();
-    } catch (e) {
-        console.warn('GenLab: upload failed: ' + e);
-    }
-});
-
-// The worker client (web/genlab-train.js); each returns 0 when it is not on the page.
-EM_JS(int, genlab_train_worker_start_js, (), {
-    try { return (window.GenLabTrain && window.GenLabTrain.start()) ? 1 : 0; } catch (e) { return 0; }
-});
-EM_JS(void, genlab_train_worker_stop_js, (), {
-    try { if (window.GenLabTrain) window.GenLabTrain.stop(); } catch (e) {}
-});
-EM_JS(void, genlab_train_worker_command_js, (const char* json), {
-    window.GenLabTrain.command(UTF8ToString(json));
-});
-EM_JS(void, genlab_train_worker_data_js, (const char* what, const uint8_t* bytes, int length), {
-    window.GenLabTrain.data(UTF8ToString(what), HEAPU8.subarray(bytes, bytes + length));
-});
-EM_JS(void, genlab_train_worker_serialise_js, (const char* purpose), {
-    window.GenLabTrain.serialise(UTF8ToString(purpose));
-});
 
 using train::JobKind;
 
@@ -232,14 +165,14 @@ void TrainPanel::ensure_backend() {
     if (backend_ == Backend::None) {
         if (force_page_) {
             fall_back_to_page("page training was asked for (backend=page)");
-        } else if (genlab_train_worker_start_js()) {
+        } else if (app::page::train_worker_start()) {
             backend_ = Backend::Starting;
             worker_started_ms_ = ms_now();
         } else {
             fall_back_to_page("this browser has no Web Workers");
         }
     } else if (backend_ == Backend::Starting && ms_now() - worker_started_ms_ > kWorkerStartMs) {
-        genlab_train_worker_stop_js();
+        app::page::train_worker_stop();
         fall_back_to_page("the training worker did not start within 30 s");
     }
 }
@@ -260,13 +193,13 @@ void TrainPanel::on_worker_status(bool ok, const std::string& message) {
         return;
     }
     if (backend_ == Backend::Page) return;
-    genlab_train_worker_stop_js();
+    app::page::train_worker_stop();
     fall_back_to_page("the training worker failed (" + message + ")");
 }
 
 void TrainPanel::send(const nlohmann::json& command) {
     if (backend_ == Backend::Worker) {
-        genlab_train_worker_command_js(command.dump().c_str());
+        app::page::train_worker_command(command.dump());
     } else if (backend_ == Backend::Page) {
         const nlohmann::json reply = local_.command(command);
         if (reply.contains("error")) error_ = reply["error"].get<std::string>();
@@ -298,7 +231,7 @@ void TrainPanel::sync_data() {
     if (setup_dirty_) send_setup();
     auto hand_over = [&](const char* what, const std::vector<uint8_t>& bytes) {
         if (backend_ == Backend::Worker) {
-            genlab_train_worker_data_js(what, bytes.data(), int(bytes.size()));
+            app::page::train_worker_data(what, bytes.data(), bytes.size());
         } else {
             const std::string e = std::string(what) == "mnist"
                                       ? local_.set_mnist_bytes(bytes)
@@ -394,7 +327,7 @@ void TrainPanel::on_reply(const std::string& reply) {
 void TrainPanel::request_weights(const char* purpose) {
     if (!ready_) return;
     if (backend_ == Backend::Worker) {
-        genlab_train_worker_serialise_js(purpose);
+        app::page::train_worker_serialise(purpose);
         return;
     }
     try {
@@ -420,7 +353,7 @@ void TrainPanel::deliver_weights(const std::string& purpose, const std::string& 
     try {
         if (purpose == "download") {
             const std::string name = "browser-" + file;
-            genlab_train_download_js(bytes.data(), int(bytes.size()), name.c_str());
+            app::page::download(bytes, name);
             message_ = "downloaded " + name + " (" + std::to_string(bytes.size()) + " bytes)";
         } else {
             app::provide_weights(file, std::move(bytes), label);
@@ -712,7 +645,7 @@ void TrainPanel::draw() {
         note_widget("use");
         ImGui::EndDisabled();
         if (!narrow) ImGui::SameLine();
-        if (ImGui::Button("Upload .safetensors...")) genlab_train_open_upload_js();
+        if (ImGui::Button("Upload .safetensors...")) app::page::open_upload(".safetensors");
         note_widget("upload");
     }
 
@@ -814,7 +747,7 @@ nlohmann::json TrainPanel::state() const {
         // UI-thread milliseconds per frame spent on training (tick + snapshot handling).
         {"train_ms", train_ms_},
         {"train_ms_max", train_ms_max_},
-        {"page_heap", {{"heap_bytes", double(emscripten_get_heap_size())}, {"heap_used", double(info.uordblks)}}},
+        {"page_heap", {{"heap_bytes", app::page::heap_bytes()}, {"heap_used", double(info.uordblks)}}},
     };
     if (!backend_note_.empty()) out["backend_note"] = backend_note_;
     if (!worker_heap_.is_null()) out["worker_heap"] = worker_heap_;
@@ -843,7 +776,7 @@ void TrainPanel::set_state(const nlohmann::json& st) {
         const std::string b = st["backend"].get<std::string>();
         if (b != "page" && b != "worker") throw std::invalid_argument("backend must be \"worker\" or \"page\"");
         if (b == "page" && backend_ != Backend::Page) {
-            if (backend_ == Backend::Starting || backend_ == Backend::Worker) genlab_train_worker_stop_js();
+            if (backend_ == Backend::Starting || backend_ == Backend::Worker) app::page::train_worker_stop();
             force_page_ = true;
             fall_back_to_page("page training was asked for (backend=page)");
         }
@@ -983,27 +916,20 @@ const bool registered = app::register_panel(
 
 }  // namespace
 
-// Called by the upload file chooser (genlab_train_open_upload_js) with the file's bytes.
-extern "C" EMSCRIPTEN_KEEPALIVE void genlab_train_upload(const uint8_t* bytes, int length,
-                                                         const char* name) {
-    if (!g_train_panel) return;
-    g_train_panel->on_upload(std::vector<uint8_t>(bytes, bytes + std::max(0, length)),
-                             name ? name : "upload.safetensors");
+// From the page, through bridge.cpp: the upload file chooser and the worker client.
+void app::on_train_upload(std::vector<uint8_t> bytes, const std::string& name) {
+    if (g_train_panel) g_train_panel->on_upload(std::move(bytes), name);
 }
-
-// The worker client (web/genlab-train.js) -> the panel.
-extern "C" EMSCRIPTEN_KEEPALIVE void genlab_train_worker_status(int ok, const char* message) {
-    if (g_train_panel) g_train_panel->on_worker_status(ok != 0, message ? message : "");
+void app::on_train_worker_status(bool ok, const std::string& message) {
+    if (g_train_panel) g_train_panel->on_worker_status(ok, message);
 }
-extern "C" EMSCRIPTEN_KEEPALIVE void genlab_train_on_snapshot(const char* header, const float* floats, int count) {
-    if (g_train_panel) g_train_panel->on_snapshot(header ? header : "{}", floats, size_t(std::max(0, count)));
+void app::on_train_snapshot(const std::string& header, const float* floats, size_t count) {
+    if (g_train_panel) g_train_panel->on_snapshot(header, floats, count);
 }
-extern "C" EMSCRIPTEN_KEEPALIVE void genlab_train_on_weights(const char* purpose, const char* file, const char* label,
-                                                             const char* error, const uint8_t* bytes, int length) {
-    if (g_train_panel)
-        g_train_panel->on_weights(purpose, file, label, error,
-                                  std::vector<uint8_t>(bytes, bytes + std::max(0, length)));
+void app::on_train_weights(const std::string& purpose, const std::string& file, const std::string& label,
+                           const std::string& error, std::vector<uint8_t> bytes) {
+    if (g_train_panel) g_train_panel->on_weights(purpose, file, label, error, std::move(bytes));
 }
-extern "C" EMSCRIPTEN_KEEPALIVE void genlab_train_on_reply(const char* reply) {
-    if (g_train_panel) g_train_panel->on_reply(reply ? reply : "{}");
+void app::on_train_reply(const std::string& reply) {
+    if (g_train_panel) g_train_panel->on_reply(reply);
 }
