@@ -6,8 +6,11 @@
 //
 // Each case is C[M,N] = A[M,K] * B[K,N], row-major like nn::Matrix, 2*M*N*K flops per product,
 // repeated until ~0.25 s (0.05 s with --quick) has passed; the best of 3 such runs is reported.
+// One thread on both sides: the wasm build has none, and natively Eigen would otherwise split
+// its products over every core (OpenMP's default; nothing here links nn/tensor.cpp, which sets 1).
 #include "nn/gemm.h"
 #include "nn/tensor.h"
+#include "nn/threads.h"
 
 #include <algorithm>
 #include <chrono>
@@ -51,6 +54,7 @@ double gflops(const GemmCase& c, double min_seconds) {
 int main(int argc, char** argv) {
     const bool quick = argc > 1 && std::strcmp(argv[1], "--quick") == 0;
     const double min_seconds = quick ? 0.05 : 0.25;
+    const int threads = nn::set_num_threads(1);
     const GemmCase cases[] = {
         {"square 64", 64, 64, 64},
         {"square 128", 128, 128, 128},
@@ -70,9 +74,9 @@ int main(int argc, char** argv) {
 #else
     const char* target = "native";
 #endif
-    std::printf("nn::gemm (%s; Eigen %d.%d.%d, SIMD %s), %s\n", nn::gemm_backend(),
-                EIGEN_WORLD_VERSION, EIGEN_MAJOR_VERSION, EIGEN_MINOR_VERSION,
-                Eigen::SimdInstructionSetsInUse(), target);
+    std::printf("nn::gemm (%s; Eigen %d.%d.%d, SIMD %s, %d thread, Eigen %d), %s\n",
+                nn::gemm_backend(), EIGEN_WORLD_VERSION, EIGEN_MAJOR_VERSION, EIGEN_MINOR_VERSION,
+                Eigen::SimdInstructionSetsInUse(), threads, Eigen::nbThreads(), target);
     std::printf("%-26s %12s\n", "case (M x K x N)", "GFLOP/s");
     for (const GemmCase& c : cases) {
         std::printf("%-26s %12.2f\n", c.name, gflops(c, min_seconds));
