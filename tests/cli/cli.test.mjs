@@ -86,6 +86,21 @@ test('schema prints the panels\' state schema; --js writes the script the web si
   fails(['schema', '--out', path.join(tmp, 'no-such-dir', 'x.js')], /cannot write/);
 });
 
+test('schema: each panel declares exactly the control names its source draws (hide= / show= / lock=)', () => {
+  const schema = JSON.parse(ok(['schema']).stdout);
+  const dir = path.join(repo, 'src/app');
+  const seen = {};
+  for (const f of fs.readdirSync(dir).filter((n) => /^panel_\w+\.cpp$/.test(n))) {
+    const text = fs.readFileSync(path.join(dir, f), 'utf8');
+    const id = /id\(\) const override \{ return "(\w+)"; \}/.exec(text)[1];
+    seen[id] = new Set([...text.matchAll(/\bControl \w+\("(\w+)"\)|\bcontrol_(?:hidden|locked)\("(\w+)"\)/g)].map((m) => m[1] || m[2]));
+  }
+  assert.deepEqual(Object.keys(seen).sort(), [...schema.order].sort(), 'one panel source per declared panel');
+  for (const id of schema.order) {
+    assert.deepEqual([...seen[id]].sort(), [...schema.panels[id].controls].sort(), `${id}: controls in the source vs the schema`);
+  }
+});
+
 test('an unknown option names itself and the accepted ones', () => {
   fails(['sample', 'gan', '--bogus', '1', '--out', out('x.png')],
         /unknown option --bogus for 'sample gan' \(accepted: --n, --seed/);
