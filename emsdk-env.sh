@@ -5,10 +5,12 @@
 # - Otherwise Debian/Ubuntu's `emscripten` package is made usable: missing apt packages from
 #   scripts/apt-packages.txt are installed, a project-owned EM_CONFIG points emcc at a writable
 #   cache (Debian's own cache is frozen) seeded with Debian's prebuilt system libraries.
-# - SDL2 (static, built with emcc from `apt-get source libsdl2`) and Dear ImGui (`apt-get source
-#   imgui`) are prepared once into the cache, keyed by toolchain and package version.
+# - SDL2 and zlib (static, built with emcc from `apt-get source libsdl2` / `apt-get source zlib`)
+#   and Dear ImGui (`apt-get source imgui`) are prepared once into the cache, keyed by toolchain
+#   and package version.
 #
-# Exports for CMake: GENLAB_DEPS, GENLAB_SDL2_DIR, GENLAB_IMGUI_DIR, GENLAB_WASM_INCLUDE.
+# Exports for CMake: GENLAB_DEPS, GENLAB_SDL2_DIR, GENLAB_ZLIB_DIR, GENLAB_IMGUI_DIR,
+# GENLAB_WASM_INCLUDE.
 # Everything slow happens once; sourcing again takes about a second. On failure it returns
 # non-zero with a message saying what to install; it never exits the calling shell.
 # Logs of the one-time steps: $GENLAB_DEPS/logs/.
@@ -56,14 +58,14 @@ _genlab_src_version() {
     apt-cache showsrc "$1" 2>/dev/null | awk '/^Version:/ {print $2}' | sort -V | tail -n 1
 }
 
-# Unpacks `apt-get source PKG` into DEST (once). DEST/.genlab-complete marks success.
+# Unpacks `apt-get source PKG` (or PKG=VERSION) into DEST (once). DEST/.genlab-complete marks success.
 _genlab_fetch_source() {
-    local pkg="$1" dest="$2" tmp dir
+    local pkg="$1" dest="$2" version="${3:-}" tmp dir
     [ -f "$dest/.genlab-complete" ] && return 0
     _genlab_ensure_deb_src "$pkg" || return 1
     tmp="$dest.tmp.$$"
     rm -rf "$tmp" "$dest"; mkdir -p "$tmp"
-    (cd "$tmp" && _genlab_logged "${GENLAB_DEPS_ROOT}/logs/source-$pkg.log" apt-get source "$pkg") || { rm -rf "$tmp"; return 1; }
+    (cd "$tmp" && _genlab_logged "${GENLAB_DEPS_ROOT}/logs/source-$pkg.log" apt-get source "$pkg${version:+=$version}") || { rm -rf "$tmp"; return 1; }
     dir=$(find "$tmp" -mindepth 1 -maxdepth 1 -type d | head -n 1)
     [ -n "$dir" ] || { _genlab_say "apt-get source $pkg unpacked nothing"; rm -rf "$tmp"; return 1; }
     mv "$dir" "$dest" && rm -rf "$tmp" && touch "$dest/.genlab-complete"
@@ -84,6 +86,32 @@ _genlab_build_sdl2() {
         _genlab_say "SDL2 build finished without lib/libSDL2.a or include/SDL2/SDL.h in $prefix"; return 1; }
     rm -rf "$build" "$src"
     touch "$prefix/.genlab-complete"
+}
+
+# Builds zlib as a static wasm library into $1 (an install prefix) from Debian's source, version $2.
+# zlib's own configure script, as Emscripten's documentation builds it: its CMakeLists makes a
+# shared and a static library both named libz, which collide once emcmake turns shared into static.
+_genlab_build_zlib() {
+    local prefix="$1" version="$2" src="$1.src"
+    [ -f "$prefix/.genlab-complete" ] && return 0
+    _genlab_fetch_source zlib "$src" "$version" || return 1
+    _genlab_say "building zlib $version for wasm once (about a minute; log: ${GENLAB_DEPS_ROOT}/logs/zlib-build.log)"
+    rm -rf "$prefix"
+    _genlab_logged "${GENLAB_DEPS_ROOT}/logs/zlib-build.log" sh -c '
+        cd "$1" && emconfigure ./configure --static --prefix="$2" &&
+        emmake make -j "$(nproc)" libz.a && emmake make install' sh "$src" "$prefix" || return 1
+    [ -f "$prefix/lib/libz.a" ] && [ -f "$prefix/include/zlib.h" ] || {
+        _genlab_say "zlib build finished without lib/libz.a or include/zlib.h in $prefix"; return 1; }
+    rm -rf "$src"
+    touch "$prefix/.genlab-complete"
+}
+
+# zlib source versions to try, best first: the one the native build links (zlib1g-dev), then
+# every version the deb-src entries list, newest first (a security mirror may serve a newer
+# binary package but not its source).
+_genlab_zlib_versions() {
+    { dpkg-query -W -f='${source:Version}\n' zlib1g-dev 2>/dev/null
+      apt-cache showsrc zlib 2>/dev/null | awk '/^Version:/ {print $2}' | sort -rV; } | awk 'NF && !seen[$0]++'
 }
 
 # A private include dir of symlinks: only these headers are visible to emcc (never /usr/include).
@@ -176,16 +204,18 @@ _genlab_env_main() {
     export GENLAB_WASM_INCLUDE="$GENLAB_DEPS/include"
     _genlab_make_wasm_include "$GENLAB_WASM_INCLUDE" || return 1
 
-    # --- 3. SDL2 and Dear ImGui ----------------------------------------------------------------
+    # --- 3. SDL2, zlib and Dear ImGui ----------------------------------------------------------
     # Reuse what is cached without asking apt; otherwise fetch the candidate version.
-    local sdl imgui ver
+    local sdl zlib imgui ver dir
     sdl=$(ls -d "$GENLAB_DEPS"/sdl2-*/.genlab-complete 2>/dev/null | sort -V | tail -n 1)
+    zlib=$(ls -d "$GENLAB_DEPS"/zlib-*/.genlab-complete 2>/dev/null | sort -V | tail -n 1)
     imgui=$(ls -d "$GENLAB_DEPS"/imgui-*/.genlab-complete 2>/dev/null | sort -V | tail -n 1)
-    if [ -z "$sdl" ] || [ -z "$imgui" ]; then
+    if [ -z "$sdl" ] || [ -z "$zlib" ] || [ -z "$imgui" ]; then
         command -v apt-get >/dev/null 2>&1 || {
-            _genlab_say "SDL2 and Dear ImGui sources come from 'apt-get source' (Debian/Ubuntu). Elsewhere set" \
-                "GENLAB_SDL2_DIR (an emscripten SDL2 install prefix) and GENLAB_IMGUI_DIR (imgui 1.86 source) yourself."
-            [ -n "${GENLAB_SDL2_DIR:-}" ] && [ -n "${GENLAB_IMGUI_DIR:-}" ] || return 1
+            _genlab_say "SDL2, zlib and Dear ImGui sources come from 'apt-get source' (Debian/Ubuntu). Elsewhere set" \
+                "GENLAB_SDL2_DIR (an emscripten SDL2 install prefix), GENLAB_ZLIB_DIR (likewise for zlib) and" \
+                "GENLAB_IMGUI_DIR (imgui 1.86 source) yourself."
+            [ -n "${GENLAB_SDL2_DIR:-}" ] && [ -n "${GENLAB_ZLIB_DIR:-}" ] && [ -n "${GENLAB_IMGUI_DIR:-}" ] || return 1
         }
     fi
     if [ -z "$sdl" ]; then
@@ -194,6 +224,17 @@ _genlab_env_main() {
         _genlab_build_sdl2 "$GENLAB_DEPS/sdl2-$ver" || return 1
         sdl="$GENLAB_DEPS/sdl2-$ver/.genlab-complete"; did="${did}built SDL2; "
     fi
+    if [ -z "$zlib" ]; then
+        _genlab_ensure_deb_src zlib || return 1
+        for ver in $(_genlab_zlib_versions); do
+            dir="$GENLAB_DEPS/zlib-$(printf '%s' "$ver" | tr '~+:' '___')"
+            if _genlab_build_zlib "$dir" "$ver"; then zlib="$dir/.genlab-complete"; break; fi
+            rm -rf "$dir.src"
+            _genlab_say "zlib $ver: no usable source; trying the next version 'apt-cache showsrc zlib' lists"
+        done
+        [ -n "$zlib" ] || { _genlab_say "could not build zlib for wasm from any 'apt-get source zlib' version"; return 1; }
+        did="${did}built zlib; "
+    fi
     if [ -z "$imgui" ]; then
         _genlab_ensure_deb_src imgui || return 1
         ver=$(_genlab_src_version imgui | tr '~+:' '___')
@@ -201,6 +242,7 @@ _genlab_env_main() {
         imgui="$GENLAB_DEPS/imgui-$ver/.genlab-complete"; did="${did}unpacked ImGui; "
     fi
     export GENLAB_SDL2_DIR="${GENLAB_SDL2_DIR_OVERRIDE:-$(dirname "$sdl")}"
+    export GENLAB_ZLIB_DIR="${GENLAB_ZLIB_DIR_OVERRIDE:-$(dirname "$zlib")}"
     export GENLAB_IMGUI_DIR="${GENLAB_IMGUI_DIR_OVERRIDE:-$(dirname "$imgui")}"
 
     # --- 4. system libraries in the emscripten cache ----------------------------------------------
@@ -209,7 +251,7 @@ _genlab_env_main() {
         did="${did}warmed emcc cache; "
     fi
 
-    found="$(basename "$GENLAB_DEPS") ($mode), SDL2 $(basename "$GENLAB_SDL2_DIR" | sed 's/^sdl2-//'), ImGui $(basename "$GENLAB_IMGUI_DIR" | sed 's/^imgui-//')"
+    found="$(basename "$GENLAB_DEPS") ($mode), SDL2 $(basename "$GENLAB_SDL2_DIR" | sed 's/^sdl2-//'), zlib $(basename "$GENLAB_ZLIB_DIR" | sed 's/^zlib-//'), ImGui $(basename "$GENLAB_IMGUI_DIR" | sed 's/^imgui-//')"
     _genlab_say "ready: ${found}; ${did:-all cached; }deps in $GENLAB_DEPS"
 }
 
@@ -219,7 +261,7 @@ _genlab_env_rc=0
 _genlab_env_main "$@" || _genlab_env_rc=$?
 unset -f _genlab_env_main _genlab_say _genlab_logged _genlab_as_root \
     _genlab_ensure_deb_src _genlab_src_version _genlab_fetch_source \
-    _genlab_build_sdl2 _genlab_make_wasm_include _genlab_debian_emscripten_config _genlab_prewarm
+    _genlab_build_sdl2 _genlab_build_zlib _genlab_zlib_versions _genlab_make_wasm_include _genlab_debian_emscripten_config _genlab_prewarm
 unset GENLAB_DEPS_ROOT
 # shellcheck disable=SC2317
 return "$_genlab_env_rc" 2>/dev/null || exit "$_genlab_env_rc"

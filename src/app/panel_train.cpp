@@ -880,35 +880,12 @@ nlohmann::json TrainPanel::query(const nlohmann::json& request) {
         request_weights(op.c_str());
         return {{"ok", error_.empty()}, {"message", message_}, {"pending", backend_ == Backend::Worker}};
     }
-    if (op == "upload_base64") {
-        // Tests: the same path as the Upload button, bytes given as base64.
-        const std::string b64 = request.value("data", "");
-        std::vector<uint8_t> bytes;
-        int val = 0, bits = -8;
-        for (unsigned char c : b64) {
-            int d;
-            if (c >= 'A' && c <= 'Z') d = c - 'A';
-            else if (c >= 'a' && c <= 'z') d = c - 'a' + 26;
-            else if (c >= '0' && c <= '9') d = c - '0' + 52;
-            else if (c == '+') d = 62;
-            else if (c == '/') d = 63;
-            else continue;
-            val = (val << 6) | d;
-            bits += 6;
-            if (bits >= 0) {
-                bytes.push_back(uint8_t((val >> bits) & 0xFF));
-                bits -= 8;
-            }
-        }
-        on_upload(std::move(bytes), request.value("name", "upload.safetensors"));
-        return {{"ok", error_.empty()}, {"message", message_}, {"error", error_}};
-    }
     if (op == "command") {
         // Tests: a raw command to the runner (bad ones must come back as an error, not a crash).
         send(request.value("command", nlohmann::json()));
         return {{"ok", true}, {"backend", backend_ == Backend::Worker ? "worker" : "page"}};
     }
-    return {{"error", "train panel: unknown op \"" + op + "\" (steps, history, reset, use, download, upload_base64, command)"}};
+    return {{"error", "train panel: unknown op \"" + op + "\" (steps, history, reset, use, download, command)"}};
 }
 
 const bool registered = app::register_panel(

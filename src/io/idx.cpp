@@ -1,6 +1,6 @@
 #include "io/idx.h"
 
-#include "io/inflate.h"
+#include "io/gzip.h"
 
 #include <array>
 #include <cstdio>

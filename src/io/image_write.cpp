@@ -1,7 +1,8 @@
 #include "io/image_write.h"
 
-#include "io/checksum.h"
 #include "io/file_bytes.h"
+
+#include <zlib.h>
 
 #include <algorithm>
 #include <cmath>
@@ -17,7 +18,7 @@ void append_png_chunk(std::vector<uint8_t>& out, const char type[4], const std::
     out.insert(out.end(), type, type + 4);
     out.insert(out.end(), data.begin(), data.end());
     // The chunk CRC covers the type and the data, not the length.
-    append_u32_be(out, crc32(out.data() + type_pos, out.size() - type_pos));
+    append_u32_be(out, uint32_t(::crc32(0, out.data() + type_pos, uInt(out.size() - type_pos))));
 }
 
 void check_image(const GrayImage& image, const char* what) {
@@ -89,7 +90,7 @@ std::vector<uint8_t> zlib_store(const std::vector<uint8_t>& data) {
         out.insert(out.end(), data.begin() + ptrdiff_t(pos), data.begin() + ptrdiff_t(pos + len));
         pos += len;
     } while (pos < data.size());
-    append_u32_be(out, adler32(data.data(), data.size()));
+    append_u32_be(out, uint32_t(::adler32(1, data.data(), uInt(data.size()))));
     return out;
 }
 

@@ -183,59 +183,11 @@ size_t dtype_size(const std::string& dtype) {
     return it == dtype_sizes().end() ? 0 : it->second;
 }
 
-float half_to_float(uint16_t h) {
-    const uint32_t sign = uint32_t(h & 0x8000) << 16;
-    const uint32_t exponent = (h >> 10) & 0x1F;
-    const uint32_t mantissa = h & 0x3FF;
-    uint32_t bits;
-    if (exponent == 0) {
-        // Zero or subnormal: mantissa * 2^-24, exact in float32.
-        float magnitude = std::ldexp(float(mantissa), -24);
-        return sign ? -magnitude : magnitude;
-    } else if (exponent == 31) {
-        bits = sign | 0x7F800000u | (mantissa << 13);  // inf, or NaN keeping its payload
-    } else {
-        bits = sign | ((exponent + 127 - 15) << 23) | (mantissa << 13);
-    }
-    float f;
-    std::memcpy(&f, &bits, 4);
-    return f;
-}
-
-// Round-to-nearest-even conversion after F. Giesen, "float_to_half_fast3_rtne" (public domain).
-uint16_t float_to_half(float value) {
-    uint32_t bits;
-    std::memcpy(&bits, &value, 4);
-    const uint32_t sign = bits & 0x80000000u;
-    bits ^= sign;
-    uint32_t half;
-    if (bits >= (127u + 16u) << 23) {                 // |x| >= 65536: inf or NaN
-        half = bits > 0x7F800000u ? 0x7E00u : 0x7C00u;  // NaN -> quiet NaN
-    } else if (bits < (113u << 23)) {                 // |x| < 2^-14: half subnormal or zero
-        // Adding 0.5 puts the half-subnormal unit 2^-24 at the float's last mantissa bit, so
-        // the FPU's own round-to-nearest-even does the rounding.
-        const uint32_t magic_bits = 126u << 23;  // 0.5f
-        float magic, sum;
-        std::memcpy(&magic, &magic_bits, 4);
-        std::memcpy(&sum, &bits, 4);
-        sum += magic;
-        std::memcpy(&bits, &sum, 4);
-        half = bits - magic_bits;
-    } else {
-        const uint32_t mantissa_odd = (bits >> 13) & 1;
-        bits += (uint32_t(15 - 127) << 23) + 0xFFF;  // rebias exponent; add rounding bias
-        bits += mantissa_odd;
-        half = bits >> 13;  // values in [65520, 65536) carry into the inf pattern 0x7C00
-    }
-    return uint16_t(half | (sign >> 16));
-}
-
-float bf16_to_float(uint16_t h) {
-    uint32_t bits = uint32_t(h) << 16;
-    float f;
-    std::memcpy(&f, &bits, 4);
-    return f;
-}
+// Eigen's half and bfloat16 (Eigen/Core): float -> half rounds to nearest even (F16C's
+// instruction where the compiler targets it, the same rounding in software elsewhere).
+float half_to_float(uint16_t bits) { return float(Eigen::numext::bit_cast<Eigen::half>(bits)); }
+uint16_t float_to_half(float value) { return Eigen::numext::bit_cast<uint16_t>(Eigen::half(value)); }
+float bf16_to_float(uint16_t bits) { return float(Eigen::numext::bit_cast<Eigen::bfloat16>(bits)); }
 
 const TensorInfo* SafetensorsFile::find(const std::string& name) const {
     for (const TensorInfo& t : tensors)

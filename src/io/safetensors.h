@@ -78,7 +78,7 @@ std::string describe(const SafetensorsFile& file);
 // Size in bytes of one element of a dtype named in a header, 0 if the name is unknown.
 size_t dtype_size(const std::string& dtype);
 
-// IEEE 754 binary16 and bfloat16 conversions.
+// IEEE 754 binary16 and bfloat16 conversions, through Eigen::half and Eigen::bfloat16.
 float half_to_float(uint16_t bits);    // exact, including subnormals, inf and NaN
 uint16_t float_to_half(float value);   // round to nearest even; overflow -> inf; NaN stays NaN
 float bf16_to_float(uint16_t bits);    // exact

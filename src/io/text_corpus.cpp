@@ -1,7 +1,7 @@
 #include "io/text_corpus.h"
 
 #include "io/file_bytes.h"
-#include "io/inflate.h"
+#include "io/gzip.h"
 
 #include <algorithm>
 #include <cstdio>

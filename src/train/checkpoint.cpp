@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <stdexcept>
+#include <utility>
 
 namespace train {
 
@@ -24,41 +25,37 @@ std::string exact_float_string(float value) {
 
 // --- settings -------------------------------------------------------------------------------
 
-TrainerSettings& TrainerSettings::real(const char* key, float& field, Presence presence) {
-    writers_.push_back([key, &field](CheckpointWriter& out) { out.set_float(key, field); });
-    readers_.push_back([key, &field, presence](const CheckpointReader& in) {
-        if (presence == Required || in.has(key)) field = in.get_float(key);
+TrainerSettings& TrainerSettings::add(const char* key, Presence presence,
+                                      std::function<void(CheckpointWriter&)> write,
+                                      std::function<void(const CheckpointReader&)> read) {
+    writers_.push_back(std::move(write));
+    readers_.push_back([key, presence, read = std::move(read)](const CheckpointReader& in) {
+        if (presence == Required || in.has(key)) read(in);
     });
     return *this;
+}
+
+TrainerSettings& TrainerSettings::real(const char* key, float& field, Presence presence) {
+    return add(key, presence, [key, &field](CheckpointWriter& out) { out.set_float(key, field); },
+               [key, &field](const CheckpointReader& in) { field = in.get_float(key); });
 }
 
 TrainerSettings& TrainerSettings::rate(const char* key, float& field) {
-    writers_.push_back([key, &field](CheckpointWriter& out) { out.set_float(key, field); });
-    readers_.push_back([key, &field](const CheckpointReader& in) { field = in.get_positive_float(key); });
-    return *this;
+    return add(key, Required, [key, &field](CheckpointWriter& out) { out.set_float(key, field); },
+               [key, &field](const CheckpointReader& in) { field = in.get_positive_float(key); });
 }
 
-TrainerSettings& TrainerSettings::count(const char* key, int64_t& field, int64_t lo, int64_t hi,
-                                        Presence presence) {
-    writers_.push_back([key, &field](CheckpointWriter& out) { out.set_int(key, field); });
-    readers_.push_back([=, &field](const CheckpointReader& in) {
-        if (presence == Required || in.has(key)) field = in.get_int(key, lo, hi);
-    });
-    return *this;
+template <class Int>
+TrainerSettings& TrainerSettings::count(const char* key, Int& field, int64_t lo, int64_t hi, Presence presence) {
+    return add(key, presence, [key, &field](CheckpointWriter& out) { out.set_int(key, field); },
+               [=, &field](const CheckpointReader& in) { field = static_cast<Int>(in.get_int(key, lo, hi)); });
 }
-
-TrainerSettings& TrainerSettings::count(const char* key, int& field, int lo, int hi, Presence presence) {
-    writers_.push_back([key, &field](CheckpointWriter& out) { out.set_int(key, field); });
-    readers_.push_back([=, &field](const CheckpointReader& in) {
-        if (presence == Required || in.has(key)) field = static_cast<int>(in.get_int(key, lo, hi));
-    });
-    return *this;
-}
+template TrainerSettings& TrainerSettings::count<int>(const char*, int&, int64_t, int64_t, Presence);
+template TrainerSettings& TrainerSettings::count<int64_t>(const char*, int64_t&, int64_t, int64_t, Presence);
 
 TrainerSettings& TrainerSettings::seed(const char* key, uint64_t& field) {
-    writers_.push_back([key, &field](CheckpointWriter& out) { out.set_u64(key, field); });
-    readers_.push_back([key, &field](const CheckpointReader& in) { field = in.get_u64(key); });
-    return *this;
+    return add(key, Required, [key, &field](CheckpointWriter& out) { out.set_u64(key, field); },
+               [key, &field](const CheckpointReader& in) { field = in.get_u64(key); });
 }
 
 TrainerSettings& TrainerSettings::text(const char* key, std::function<std::string()> get,
@@ -104,6 +101,10 @@ void CheckpointWriter::set_u64(const std::string& key, uint64_t value) {
 }
 void CheckpointWriter::set_string(const std::string& key, const std::string& value) {
     metadata_[key] = value;
+}
+void CheckpointWriter::set_epoch_position(int64_t epoch, int cursor) {
+    set_int("trainer.epoch", epoch);
+    set_int("trainer.cursor", cursor);
 }
 
 void CheckpointWriter::add_params(const nn::ParamList& params) {
@@ -186,10 +187,6 @@ float CheckpointReader::get_positive_float(const std::string& key) const {
     return v;
 }
 
-float CheckpointReader::get_float(const std::string& key, float fallback) const {
-    return has(key) ? get_float(key) : fallback;
-}
-
 int64_t CheckpointReader::get_int(const std::string& key, int64_t lo, int64_t hi) const {
     const std::string& text = get_string(key);
     char* end = nullptr;
@@ -202,11 +199,6 @@ int64_t CheckpointReader::get_int(const std::string& key, int64_t lo, int64_t hi
     return v;
 }
 
-int64_t CheckpointReader::get_int(const std::string& key, int64_t lo, int64_t hi,
-                                  int64_t fallback) const {
-    return has(key) ? get_int(key, lo, hi) : fallback;
-}
-
 uint64_t CheckpointReader::get_u64(const std::string& key) const {
     const std::string& text = get_string(key);
     char* end = nullptr;
@@ -216,6 +208,11 @@ uint64_t CheckpointReader::get_u64(const std::string& key) const {
         throw std::invalid_argument(path() + ": checkpoint field \"" + key + "\" is " +
                                     found_text(text) + ", expected an unsigned integer");
     return v;
+}
+
+void CheckpointReader::read_epoch_position(int64_t& epoch, int& cursor) const {
+    epoch = get_int("trainer.epoch", 0, INT64_MAX);
+    cursor = static_cast<int>(get_int("trainer.cursor", 0, 1 << 30));
 }
 
 void CheckpointReader::load_params(const nn::ParamList& params) const {

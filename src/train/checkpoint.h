@@ -37,9 +37,9 @@ public:
     enum Presence { Required, Optional };
     TrainerSettings& real(const char* key, float& field, Presence presence = Required);
     TrainerSettings& rate(const char* key, float& field);  // a learning rate: > 0
-    TrainerSettings& count(const char* key, int& field, int lo, int hi, Presence presence = Required);
-    TrainerSettings& count(const char* key, int64_t& field, int64_t lo, int64_t hi,
-                           Presence presence = Required);
+    // An integer in [lo, hi]; Int is int or int64_t (explicitly instantiated in checkpoint.cpp).
+    template <class Int>
+    TrainerSettings& count(const char* key, Int& field, int64_t lo, int64_t hi, Presence presence = Required);
     TrainerSettings& seed(const char* key, uint64_t& field);
     // A setting stored by name (an enum): `to_name` writes it, `from_name` reads it back and
     // throws std::invalid_argument for an unknown name (the reader adds file and key).
@@ -56,15 +56,20 @@ public:
     void read(const CheckpointReader& in) const;
 
 private:
+    // One setting: how it is written, and how it is read when present (or when Required).
+    TrainerSettings& add(const char* key, Presence presence, std::function<void(CheckpointWriter&)> write,
+                         std::function<void(const CheckpointReader&)> read);
+
     std::vector<std::function<void(CheckpointWriter&)>> writers_;
     std::vector<std::function<void(const CheckpointReader&)>> readers_;
 };
 
-// batch, lr and seed: the settings every trainer's options have.
+// batch, lr and seed: the settings every trainer's options have. min_batch: the trainer's
+// smallest usable batch (the GAN's discriminator needs 2).
 template <class Options>
-TrainerSettings common_settings(Options& options) {
+TrainerSettings common_settings(Options& options, int min_batch = 1) {
     TrainerSettings s;
-    s.count("trainer.batch", options.batch, 1, 1 << 20).rate("trainer.lr", options.lr);
+    s.count("trainer.batch", options.batch, min_batch, 1 << 20).rate("trainer.lr", options.lr);
     s.seed("trainer.seed", options.seed);
     return s;
 }
@@ -80,6 +85,9 @@ public:
     void set_int(const std::string& key, int64_t value);
     void set_u64(const std::string& key, uint64_t value);
     void set_string(const std::string& key, const std::string& value);
+    // Where an epoch-based trainer (GAN, classifier) is in its data order: "trainer.epoch"
+    // (passes started) and "trainer.cursor" (next position in this epoch's permutation).
+    void set_epoch_position(int64_t epoch, int cursor);
 
     // The model's params (saved under their own names).
     void add_params(const nn::ParamList& params);
@@ -120,9 +128,8 @@ public:
     const std::string& get_string(const std::string& key) const;
     // A learning rate: a finite number > 0 (old "%f" checkpoints hold "0.000000" for 4e-7).
     float get_positive_float(const std::string& key) const;
-    // Optional keys (absent in checkpoints written before the setting existed).
-    float get_float(const std::string& key, float fallback) const;
-    int64_t get_int(const std::string& key, int64_t lo, int64_t hi, int64_t fallback) const;
+    // Written by CheckpointWriter::set_epoch_position.
+    void read_epoch_position(int64_t& epoch, int& cursor) const;
 
     // The model's params; the checkpoint's other tensors (moments, EMA) are allowed.
     void load_params(const nn::ParamList& params) const;

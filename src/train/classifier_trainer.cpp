@@ -95,8 +95,7 @@ void classifier_save_checkpoint(const std::string& path, const ClassifierTrainer
     for (const auto& [k, v] : models::classifier_metadata(model.config)) meta[k] = v;
     ClassifierTrainConfig config = t.config;
     CheckpointWriter out(std::move(meta), t.step, classifier_settings(config));
-    out.set_int("trainer.epoch", t.epoch);
-    out.set_int("trainer.cursor", t.cursor);
+    out.set_epoch_position(t.epoch, t.cursor);
     out.add_model(models::classifier_params(model), t.opt, "optim");
     out.save(path);
 }
@@ -109,8 +108,7 @@ void classifier_load_checkpoint(const std::string& path, ClassifierTrainer& t,
     classifier_settings(config).read(in);
     classifier_trainer_init(t, config);
     t.step = in.step();
-    t.epoch = in.get_int("trainer.epoch", 0, INT64_MAX);
-    t.cursor = static_cast<int>(in.get_int("trainer.cursor", 0, 1 << 30));
+    in.read_epoch_position(t.epoch, t.cursor);
     // t.order stays empty: the next step rebuilds this epoch's permutation (it needs N).
     in.load_model(models::classifier_params(model), t.opt, "optim");
 }

@@ -345,7 +345,7 @@ GanStepStats gan_train_step(GanTrainer& t, models::Gan& gan, const nn::Matrix& i
 // matching: the defaults are what those runs used.
 static TrainerSettings gan_settings(GanTrainConfig& c) {
     constexpr TrainerSettings::Presence opt = TrainerSettings::Optional;
-    TrainerSettings s = common_settings(c);
+    TrainerSettings s = common_settings(c, 2);  // batch >= 2: the discriminator's batch statistics
     s.real("trainer.beta1", c.beta1).real("trainer.real_label", c.real_label);
     s.real("trainer.lr_d", c.lr_d, opt).real("trainer.beta2", c.beta2, opt).real("trainer.r1", c.r1, opt);
     s.count("trainer.r1_every", c.r1_every, 1, 1 << 20, opt).count("trainer.shards", c.shards, 1, 64, opt);
@@ -360,8 +360,7 @@ void gan_save_checkpoint(const std::string& path, const GanTrainer& t, models::G
     for (const auto& [k, v] : models::gan_metadata(gan.config)) meta[k] = v;
     GanTrainConfig config = t.config;
     CheckpointWriter out(std::move(meta), t.step, gan_settings(config));
-    out.set_int("trainer.epoch", t.epoch);
-    out.set_int("trainer.cursor", t.cursor);
+    out.set_epoch_position(t.epoch, t.cursor);
     out.set_string("trainer.loss", gan_loss_name(config.loss));
     if (!config.class_weights.empty()) {
         std::string list;
@@ -386,8 +385,7 @@ void gan_load_checkpoint(const std::string& path, GanTrainer& t, models::Gan& ga
                                                               path + ": trainer.class_weights");
     gan_trainer_init(t, config);
     t.step = in.step();
-    t.epoch = in.get_int("trainer.epoch", 0, INT64_MAX);
-    t.cursor = static_cast<int>(in.get_int("trainer.cursor", 0, 1 << 30));
+    in.read_epoch_position(t.epoch, t.cursor);
     const nn::ParamList g_params = models::gan_generator_params(gan);
     in.load_model(g_params, t.opt_g, "optim_g");
     in.load_model(models::gan_discriminator_params(gan), t.opt_d, "optim_d");

@@ -1,6 +1,7 @@
 // Shared helpers for the panel e2e tests: open the served app in headless Chromium, wait for
 // panels and weights through window.genlab, click real widgets by their remembered rectangles,
 // and save screenshots (test-results/, and docs/screenshots/<panel>.png for the README).
+import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -60,6 +61,31 @@ export async function query(page, panel, request) {
 
 export async function weightsStatus(page, file) {
   return page.evaluate((f) => window.genlab.state().weights[f] || null, file);
+}
+
+// Uploads weights as a user does: shows the Train panel, clicks its real "Upload .safetensors..."
+// button and answers the browser's file chooser. `file`: a path or Playwright's
+// { name, mimeType, buffer }. Resolves once the chooser holds the file; the page then reads it
+// (File.arrayBuffer) and hands it to the panel, so wait for the outcome (slot or panel error).
+export async function uploadThroughButton(page, file) {
+  await page.evaluate(() => window.genlab.set({ panel: 'train' }));
+  // The panel lays out again once its training data has arrived: wait for that, then for the
+  // button to stay put for a few frames.
+  await page.waitForFunction(() => window.genlab.state().state.ready, null, { timeout: 60_000 });
+  const uploadRect = () => page.evaluate(() => JSON.stringify(window.genlab.state().state.widgets?.upload ?? null));
+  let rect = null;
+  for (let tries = 0; tries < 50; ++tries) {
+    const before = await uploadRect();
+    await frames(page, 3);
+    if (before !== 'null' && before === await uploadRect()) { rect = JSON.parse(before); break; }
+  }
+  assert.ok(rect, 'the Train panel reports where its Upload button is');
+  const [x, y, w, h] = rect;
+  const box = await page.locator('#canvas').boundingBox();
+  const [chooser] = await Promise.all([page.waitForEvent('filechooser', { timeout: 30_000 }),
+                                       clickAt(page, box.x + x + w / 2, box.y + y + h / 2)]);
+  assert.equal(chooser.isMultiple(), false);
+  await chooser.setFiles(file);
 }
 
 // Centre of a widget remembered under `name` by the panel (remember_item_rect), in CSS pixels.

@@ -1,5 +1,5 @@
 // A GAN trained by python/train.py (the PyTorch twin, a wider generator than the shipped one)
-// opens in the page through the Train panel's upload path, and the GAN panel then draws the
+// opens in the page through the Train panel's Upload button, and the GAN panel then draws the
 // same digits as the native CLI from that file. Needs Debian's python3-torch (scripts/setup.sh).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
-import { startApp, openPage, queryWhenReady, query, repo } from './app.mjs';
+import { startApp, openPage, queryWhenReady, query, repo, uploadThroughButton } from './app.mjs';
 
 let env, tmp;
 before(async () => {
@@ -28,9 +28,10 @@ test('a PyTorch-trained GAN uploads into the page and samples as the native CLI 
   try {
     await queryWhenReady(page, 'gan', { op: 'pixels' });  // the shipped GAN first
     const before = await page.evaluate(() => window.genlab.state().weights['gan.safetensors'].generation);
-    const uploaded = await page.evaluate((b64) => window.genlab.query('train', {
-      op: 'upload_base64', name: 'torch-gan.safetensors', data: b64 }), fs.readFileSync(file).toString('base64'));
-    assert.equal(uploaded.ok, true, `upload rejected: ${uploaded.error}`);
+    await uploadThroughButton(page, file);
+    await page.waitForFunction((b) => window.genlab.state().weights['gan.safetensors'].generation > b ||
+                                      window.genlab.state().state.error, before, { timeout: 30_000 });
+    assert.equal(await page.evaluate(() => window.genlab.state().state.error), undefined, 'upload accepted');
     const slot = await page.evaluate(() => window.genlab.state().weights['gan.safetensors']);
     assert.equal(slot.status, 'ready');
     assert.ok(slot.generation > before, 'the GAN slot holds the uploaded file');

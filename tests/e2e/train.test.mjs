@@ -1,7 +1,7 @@
 // Train panel in headless Chromium: training runs in the Web Worker (backend "worker"); VAE
 // training started with a real click on Play lowers the loss while frames keep coming; GAN and
 // char-RNN steps give finite losses and their snapshots (D scores, sample text) arrive; the
-// trained VAE downloads as a valid safetensors file that loads back (Upload path) into the VAE
+// trained VAE downloads as a valid safetensors file that loads back (Upload button) into the VAE
 // panels; bad commands come back as messages; without Worker (or with a broken worker) the same
 // jobs train on the page and the panel says so.
 // Measured numbers (fps while training, samples/s, chars/s) go to test-results/train-metrics.json.
@@ -10,7 +10,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { startApp, openPage, clickAt, resultsDir, screenshot } from './app.mjs';
+import { startApp, openPage, clickAt, resultsDir, screenshot, uploadThroughButton } from './app.mjs';
 
 const metrics = {};
 
@@ -113,27 +113,24 @@ test('the trained VAE downloads as valid safetensors and loads back into the VAE
   for (const t of tensors)
     assert.equal(t.data_offsets[1] - t.data_offsets[0], 4 * t.shape.reduce((a, b) => a * b, 1));
 
-  // Back in through the upload path (same C++ code as the Upload button's file chooser).
-  const before = await page.evaluate(() => window.genlab.state().weights['vae2.safetensors']?.generation ?? 0);
-  const out = await page.evaluate((b64) => window.genlab.query('train', {
-    op: 'upload_base64', name: 'browser-vae2.safetensors', data: b64 }), bytes.toString('base64'));
-  assert.equal(out.ok, true, `upload rejected: ${out.error}`);
+  // Back in through the real Upload button and the browser's file chooser.
+  const generation = () => page.evaluate(() => window.genlab.state().weights['vae2.safetensors']?.generation ?? 0);
+  const before = await generation();
+  await uploadThroughButton(page, file);
+  await page.waitForFunction((b) => (window.genlab.state().weights['vae2.safetensors']?.generation ?? 0) > b,
+                             before, { timeout: 30_000 });
   const slot = await page.evaluate(() => window.genlab.state().weights['vae2.safetensors']);
   assert.equal(slot.status, 'ready');
-  assert.ok(slot.generation > before, 'the VAE slot got the new weights');
+  assert.equal((await trainState()).error, undefined, 'the upload was accepted');
+  assert.match((await trainState()).message, /loaded browser-vae2\.safetensors as weights\/vae2\.safetensors/);
 
-  // A file that is not safetensors is refused with a message; the app keeps running.
-  const bad = await page.evaluate(() => {
-    try {
-      return window.genlab.query('train', {
-        op: 'upload_base64', name: 'junk.safetensors', data: btoa('not a safetensors file at all') });
-    } catch (e) {
-      return { ok: false, error: String(e.message || e) };
-    }
-  });
-  assert.equal(bad.ok, false);
-  assert.match(bad.error, /upload rejected: junk\.safetensors/);
-  assert.match((await trainState()).error, /upload rejected/, 'the panel shows the message');
+  // A file that is not safetensors is refused with a message in the panel; the app keeps running.
+  const accepted = await generation();
+  await uploadThroughButton(page, { name: 'junk.safetensors', mimeType: 'application/octet-stream',
+                                    buffer: Buffer.from('not a safetensors file at all') });
+  await page.waitForFunction(() => /upload rejected: junk\.safetensors/.test(window.genlab.state().state.error || ''),
+                             null, { timeout: 30_000 });
+  assert.equal(await generation(), accepted, 'the VAE slot keeps the accepted file');
 
   // The latent map panel renders with the browser-trained VAE without errors.
   await page.evaluate(() => window.genlab.set({ panel: 'latent' }));

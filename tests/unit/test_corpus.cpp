@@ -1,9 +1,10 @@
 // Text corpus: UTF-8 -> ASCII normalisation, Jargon File cleanup, vocabulary, split, and the
-// gzip decoder that reads the Debian corpus. The test named "[data]" reads the installed
+// gzip reader (zlib) that reads the Debian corpus. The test named "[data]" reads the installed
 // corpus (apt package jargon-text, via bash scripts/setup.sh) and fails loudly without it.
 #include "io/text_corpus.h"
 #include "io/file_bytes.h"
-#include "io/inflate.h"
+#include "io/gzip.h"
+#include "gzip_fixture.h"
 
 #include <doctest/doctest.h>
 
@@ -129,6 +130,7 @@ TEST_CASE("corpus: split keeps the last 5% (from a line start) for validation") 
 }
 
 TEST_CASE("corpus: gunzip decodes a dynamic-Huffman member and checks CRC and length") {
+    CHECK(io::is_gzip(kGzipVector));
     const std::string expected = gzip_vector_text();
     std::vector<uint8_t> out = io::gunzip(kGzipVector, "vector.gz", 1 << 20);
     CHECK(std::string(out.begin(), out.end()) == expected);
@@ -140,9 +142,40 @@ TEST_CASE("corpus: gunzip decodes a dynamic-Huffman member and checks CRC and le
 
     std::vector<uint8_t> bad_crc = kGzipVector;
     bad_crc[bad_crc.size() - 8] ^= 0x01;
-    CHECK_THROWS_WITH_AS(io::gunzip(bad_crc, "bad.gz", 1 << 20), doctest::Contains("bad.gz: corrupt gzip file: CRC-32"),
+    CHECK_THROWS_WITH_AS(io::gunzip(bad_crc, "bad.gz", 1 << 20),
+                         doctest::Contains("bad.gz: corrupt gzip file: incorrect data check"), io::IoError);
+    std::vector<uint8_t> bad_length = kGzipVector;
+    bad_length[bad_length.size() - 4] ^= 0x01;
+    CHECK_THROWS_WITH_AS(io::gunzip(bad_length, "bad.gz", 1 << 20), doctest::Contains("incorrect length check"),
                          io::IoError);
+    std::vector<uint8_t> trailing = kGzipVector;
+    trailing.push_back('x');  // not a second member
+    CHECK_THROWS_AS(io::gunzip(trailing, "trailing.gz", 1 << 20), io::IoError);
+    CHECK_THROWS_WITH_AS(io::gunzip({}, "empty.gz", 1 << 20), doctest::Contains("data ends early"), io::IoError);
     CHECK_THROWS_WITH_AS(io::gunzip(kGzipVector, "big.gz", 100), doctest::Contains("limit of 100 bytes"), io::IoError);
+}
+
+TEST_CASE("corpus: gunzip round-trips zlib's deflate over several MiB and members, up to the exact limit") {
+    // 2.5 MiB of text-like bytes: more than one of gunzip's 1 MiB pieces in and out.
+    std::vector<uint8_t> data(size_t(5) << 19);
+    uint32_t state = 12345;
+    for (uint8_t& byte : data) {
+        state = state * 1664525u + 1013904223u;
+        byte = uint8_t('a' + (state >> 24) % 16);
+    }
+    for (int level : {1, 9}) {
+        const std::vector<uint8_t> member = gzip_compress(data, level);
+        CHECK(member.size() < data.size());
+        std::vector<uint8_t> two = member;
+        two.insert(two.end(), member.begin(), member.end());
+        const std::vector<uint8_t> out = io::gunzip(two, "two.gz", 2 * data.size());
+        REQUIRE(out.size() == 2 * data.size());
+        CHECK(std::equal(data.begin(), data.end(), out.begin()));
+        CHECK(std::equal(data.begin(), data.end(), out.begin() + ptrdiff_t(data.size())));
+        CHECK_THROWS_WITH_AS(io::gunzip(two, "two.gz", 2 * data.size() - 1), doctest::Contains("limit of"),
+                             io::IoError);
+    }
+    CHECK(io::gunzip(gzip_compress({}), "empty-member.gz", 0).empty());
 }
 
 TEST_CASE("corpus: truncated or corrupted gzip data fails cleanly") {

