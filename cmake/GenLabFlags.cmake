@@ -14,14 +14,18 @@ target_compile_options(genlab_warnings INTERFACE -Wall -Wextra)
 if(EMSCRIPTEN)
   set(GENLAB_GEMM_DEFAULT simd)
   set(GENLAB_SIMD_ACTIVATIONS_DEFAULT ON)
+  set(GENLAB_FUSED_INFERENCE_DEFAULT ON)
 else()
   # natively the defaults keep the numbers the tests' goldens were made with
   set(GENLAB_GEMM_DEFAULT eigen)
   set(GENLAB_SIMD_ACTIVATIONS_DEFAULT OFF)
+  set(GENLAB_FUSED_INFERENCE_DEFAULT OFF)
 endif()
 set(GENLAB_GEMM "${GENLAB_GEMM_DEFAULT}" CACHE STRING "nn::gemm: simd (GenLab's kernels) or eigen")
 option(GENLAB_SIMD_ACTIVATIONS "sigmoid/tanh (layers and LSTM/GRU gates) four lanes at a time"
        ${GENLAB_SIMD_ACTIVATIONS_DEFAULT})
+option(GENLAB_FUSED_INFERENCE "GAN sampling with eval-mode BatchNorm + ReLU fused into the layer before"
+       ${GENLAB_FUSED_INFERENCE_DEFAULT})
 
 if(EMSCRIPTEN)
   # -msimd128: ~2.7x on Eigen GEMM. Every browser GenLab targets has wasm SIMD.

@@ -2,6 +2,7 @@
 
 #include "nn/gemm.h"
 
+#include <algorithm>
 #include <cmath>
 #include <stdexcept>
 
@@ -184,8 +185,13 @@ void conv_transpose2d_params(ConvTranspose2d& layer, ParamList& list) {
     list.add(layer.bias);
 }
 
+static float channel_store(float v, int o, const ChannelStore& store) {
+    if (store.scale) v = v * store.scale[o] + store.shift[o];
+    return store.relu ? std::max(v, 0.0f) : v;
+}
+
 void conv_transpose2d_forward(Matrix& y, const Matrix& x, const ConvTranspose2d& layer,
-                              ConvScratch& s) {
+                              ConvScratch& s, const ChannelStore& store) {
     const ConvGeometry& g = layer.g;
     check_input(x, g.in_features(), layer.weight.name);
     const int batch = static_cast<int>(x.rows());
@@ -209,6 +215,12 @@ void conv_transpose2d_forward(Matrix& y, const Matrix& x, const ConvTranspose2d&
                 layer.bias.value(0, o));
     col2im(y.data(), s.cols, batch, g.out_channels, g.out_h, g.out_w, g.kernel, g.stride,
            g.padding, g.in_h, g.in_w);
+    if (store.scale || store.relu)
+        for (int b = 0; b < batch; ++b)
+            for (int o = 0; o < g.out_channels; ++o) {
+                float* v = y.row(b).data() + static_cast<size_t>(o) * out_spatial;
+                for (int i = 0; i < out_spatial; ++i) v[i] = channel_store(v[i], o, store);
+            }
 }
 
 void conv_transpose2d_backward(Matrix* dx, const Matrix& dy, const Matrix& x,
