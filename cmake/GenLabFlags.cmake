@@ -14,14 +14,22 @@ target_compile_options(genlab_warnings INTERFACE -Wall -Wextra)
 if(EMSCRIPTEN)
   set(GENLAB_GEMM_DEFAULT simd)
   set(GENLAB_SIMD_ACTIVATIONS_DEFAULT ON)
+  set(GENLAB_FUSED_INFERENCE_DEFAULT ON)
+  set(GENLAB_DECONV_CHUNK_DEFAULT 8)
 else()
   # natively the defaults keep the numbers the tests' goldens were made with
   set(GENLAB_GEMM_DEFAULT eigen)
   set(GENLAB_SIMD_ACTIVATIONS_DEFAULT OFF)
+  set(GENLAB_FUSED_INFERENCE_DEFAULT OFF)
+  set(GENLAB_DECONV_CHUNK_DEFAULT 0)
 endif()
 set(GENLAB_GEMM "${GENLAB_GEMM_DEFAULT}" CACHE STRING "nn::gemm: simd (GenLab's kernels) or eigen")
 option(GENLAB_SIMD_ACTIVATIONS "sigmoid/tanh (layers and LSTM/GRU gates) four lanes at a time"
        ${GENLAB_SIMD_ACTIVATIONS_DEFAULT})
+option(GENLAB_FUSED_INFERENCE "GAN sampling with eval-mode BatchNorm + ReLU fused into the layer before"
+       ${GENLAB_FUSED_INFERENCE_DEFAULT})
+set(GENLAB_DECONV_CHUNK "${GENLAB_DECONV_CHUNK_DEFAULT}" CACHE STRING
+    "ConvTranspose2d forward: samples per GEMM + col2im round (0 = the whole batch)")
 
 if(EMSCRIPTEN)
   # -msimd128: ~2.7x on Eigen GEMM. Every browser GenLab targets has wasm SIMD.

@@ -3,7 +3,8 @@
 // same workloads (build/native/genlab_bench_models), GEMM GFLOP/s native vs wasm, and page
 // weight. Prints tables and writes build/bench/results.json.
 //
-//   node scripts/bench-web.mjs [--runs N] [--warmup N] [--quick] [--no-native]
+//   node scripts/bench-web.mjs [--runs N] [--warmup N] [--quick] [--no-native] [--only W1,W2]
+//   (--only: just the workloads named or prefixed, e.g. --only 'gan generate,vae encode'; a screen)
 //   (scripts/bench.sh runs it after the GEMM bench; everything is built by scripts/setup.sh)
 //
 // All libraries are served locally from node_modules; nothing is downloaded.
@@ -90,7 +91,7 @@ export function pageWeights(site) {
 }
 
 // Runs the page in headless Chromium; resolves to { rows, env } from window.benchResult.
-export async function runPage({ runs = 20, warmup = 2, log = console.log, timeoutMs = 30 * 60_000 } = {}) {
+export async function runPage({ runs = 20, warmup = 2, only = '', log = console.log, timeoutMs = 30 * 60_000 } = {}) {
   const site = buildSite();
   const server = await startServer({ root: site, port: 0 });
   const browser = await launchChromium();
@@ -107,7 +108,7 @@ export async function runPage({ runs = 20, warmup = 2, log = console.log, timeou
       }
     });
     page.on('pageerror', (e) => errors.push(e.message));
-    await page.goto(`${server.url}bench.html?runs=${runs}&warmup=${warmup}`);
+    await page.goto(`${server.url}bench.html?runs=${runs}&warmup=${warmup}&only=${encodeURIComponent(only)}`);
     await page.waitForFunction(() => window.benchResult, null, { timeout: timeoutMs, polling: 500 });
     const result = await page.evaluate(() => window.benchResult);
     result.errors = errors;
@@ -190,6 +191,7 @@ async function main() {
   const quick = args.includes('--quick');
   const value = (name, fallback) => { const i = args.indexOf(name); return i >= 0 ? Number(args[i + 1]) : fallback; };
   const runs = value('--runs', quick ? 3 : 20), warmup = value('--warmup', quick ? 1 : 2);
+  const only = args.includes('--only') ? args[args.indexOf('--only') + 1] : '';
   fs.mkdirSync(out, { recursive: true });
   const machine = { cpu: os.cpus()[0]?.model, cores: os.cpus().length, loadavg_before: os.loadavg(), node: process.version };
   let native = null, gemm = null;
@@ -200,7 +202,7 @@ async function main() {
     gemm = runGemm(quick);
   }
   console.log(`== browser: ${runs} runs per row after ${warmup} warm-up`);
-  const result = await runPage({ runs, warmup });
+  const result = await runPage({ runs, warmup, only });
   if (result.error) {
     console.error(`bench page failed: ${result.error}\n${result.errors.join('\n')}`);
     process.exit(1);

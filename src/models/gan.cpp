@@ -167,6 +167,31 @@ void generator_forward(GeneratorActs& a, const nn::Matrix& z, const std::vector<
     nn::tanh_forward(a.out, a.deconv2_out);
 }
 
+void generator_infer(GeneratorActs& a, const nn::Matrix& z, const std::vector<int>& labels,
+                     Gan& g) {
+    if (z.cols() != g.config.latent)
+        throw std::invalid_argument("generator: z has " + std::to_string(z.cols()) +
+                                    " columns, expected latent = " + std::to_string(g.config.latent));
+    check_labels(labels, z.rows(), g, "generator");
+    const nn::Matrix* input = &z;
+    if (g.config.classes > 0) {
+        nn::Matrix onehot;
+        nn::one_hot(onehot, labels, g.config.classes);
+        nn::concat_columns(a.input, z, onehot);
+        input = &a.input;
+    }
+    // The affines are recomputed per call from the parameters (a few dozen floats), so they
+    // can never be stale after training or loading.
+    nn::batchnorm_eval_affine(g.g_bn0, a.bn0_scale, a.bn0_shift);
+    nn::batchnorm_eval_affine(g.g_bn1, a.bn1_scale, a.bn1_shift);
+    nn::linear_forward(a.fc_out, *input, g.g_fc);
+    nn::channel_affine_forward(a.fc_out, a.bn0_scale, a.bn0_shift, g.g_bn0.spatial, true);
+    nn::conv_transpose2d_forward(a.deconv1_out, a.fc_out, g.g_deconv1, g.scratch,
+                                 {a.bn1_scale.data(), a.bn1_shift.data(), true});
+    nn::conv_transpose2d_forward(a.deconv2_out, a.deconv1_out, g.g_deconv2, g.scratch);
+    nn::tanh_forward(a.out, a.deconv2_out);
+}
+
 void generator_backward(const nn::Matrix& dout, GeneratorActs& a, Gan& g) {
     nn::Matrix d_pre2, d_relu1, d_bn1, d_deconv1, d_relu0, d_bn0, d_fc;
     nn::tanh_backward(d_pre2, dout, a.out);
@@ -305,7 +330,11 @@ void gan_generate(nn::Matrix& images, const nn::Matrix& z, const std::vector<int
         const Eigen::Index count = std::min(kChunk, n - first);
         if (!labels.empty())
             chunk_labels.assign(labels.begin() + first, labels.begin() + first + count);
+#if defined(GENLAB_FUSED_INFERENCE)
+        generator_infer(g.eval_acts, z.middleRows(first, count), chunk_labels, g);
+#else
         generator_forward(g.eval_acts, z.middleRows(first, count), chunk_labels, g, false);
+#endif
         images.middleRows(first, count) = (g.eval_acts.out.array() + 1.0f) * 0.5f;
     }
 }

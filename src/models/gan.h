@@ -63,6 +63,7 @@ struct GeneratorActs {
     nn::Matrix deconv1_out, bn1_out, relu1;  // [B, C/2*196]
     nn::Matrix deconv2_out, out;       // [B, 784]; out = tanh, in [-1, 1]
     nn::BatchNormCache bn0_cache, bn1_cache;
+    std::vector<float> bn0_scale, bn0_shift, bn1_scale, bn1_shift;  // generator_infer's [C], [C/2]
 };
 
 struct DiscriminatorActs {
@@ -123,6 +124,11 @@ void generator_forward(GeneratorActs& acts, const nn::Matrix& z, const std::vect
                        Gan& gan, bool training);
 // dout [B, 784] = dLoss/d(tanh output); accumulates generator parameter gradients.
 void generator_backward(const nn::Matrix& dout, GeneratorActs& acts, Gan& gan);
+// generator_forward's eval mode for inference: each BatchNorm folded into a per-channel affine
+// and fused with its ReLU (into deconv1's store; one in-place pass after the fc). Fills
+// acts.input, fc_out, deconv1_out, deconv2_out and out (= tanh), nothing a backward needs.
+void generator_infer(GeneratorActs& acts, const nn::Matrix& z, const std::vector<int>& labels,
+                     Gan& gan);
 
 // Discriminator forward on images in [-1, 1] [B, 784] -> acts.logits [B/P, 1] (B a multiple
 // of P; consecutive rows form a pack).

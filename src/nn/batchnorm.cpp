@@ -99,4 +99,29 @@ void batchnorm_backward(Matrix* dx, const Matrix& dy, BatchNorm& layer,
     }
 }
 
+void batchnorm_eval_affine(const BatchNorm& layer, std::vector<float>& scale,
+                           std::vector<float>& shift) {
+    scale.resize(static_cast<size_t>(layer.channels));
+    shift.resize(static_cast<size_t>(layer.channels));
+    for (int c = 0; c < layer.channels; ++c) {
+        const float rstd = 1.0f / std::sqrt(layer.running_var.value(0, c) + layer.eps);
+        scale[c] = layer.weight.value(0, c) * rstd;
+        shift[c] = layer.bias.value(0, c) - layer.running_mean.value(0, c) * scale[c];
+    }
+}
+
+void channel_affine_forward(Matrix& x, const std::vector<float>& scale,
+                            const std::vector<float>& shift, int spatial, bool relu) {
+    const int channels = static_cast<int>(scale.size());
+    if (x.cols() != static_cast<Eigen::Index>(channels) * spatial)
+        throw std::invalid_argument("channel affine: input has " + std::to_string(x.cols()) +
+                                    " features, expected " + std::to_string(channels * spatial));
+    for (Eigen::Index b = 0; b < x.rows(); ++b)
+        for (int c = 0; c < channels; ++c) {
+            auto v = x.row(b).segment(static_cast<Eigen::Index>(c) * spatial, spatial).array();
+            if (relu) v = (v * scale[c] + shift[c]).cwiseMax(0.0f);
+            else v = v * scale[c] + shift[c];
+        }
+}
+
 }  // namespace nn

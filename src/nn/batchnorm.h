@@ -7,6 +7,7 @@
 #include "nn/tensor.h"
 
 #include <string>
+#include <vector>
 
 namespace nn {
 
@@ -32,5 +33,13 @@ void batchnorm_forward(Matrix& y, const Matrix& x, BatchNorm& layer, BatchNormCa
                        bool training);
 void batchnorm_backward(Matrix* dx, const Matrix& dy, BatchNorm& layer,
                         const BatchNormCache& cache);
+
+// Eval mode as a per-channel affine, y = x * scale[c] + shift[c] (scale = gamma / sqrt(var +
+// eps), shift = beta - mean * scale): what an inference path fuses into the layer before it.
+void batchnorm_eval_affine(const BatchNorm& layer, std::vector<float>& scale,
+                           std::vector<float>& shift);
+// In place: x = x * scale[c] + shift[c] over each channel's S values, then ReLU if asked.
+void channel_affine_forward(Matrix& x, const std::vector<float>& scale,
+                            const std::vector<float>& shift, int spatial, bool relu);
 
 }  // namespace nn

@@ -2,6 +2,7 @@
 
 #include "nn/gemm.h"
 
+#include <algorithm>
 #include <cmath>
 #include <stdexcept>
 
@@ -9,7 +10,8 @@ namespace nn {
 
 // [B, C*S] (batch-major activations) -> [C, B*S] (channel-major, what the weight-gradient
 // GEMMs want).
-static void batch_to_channel_major(Matrix& out, const Matrix& x, int channels, int spatial) {
+template <class Rows>
+static void batch_to_channel_major(Matrix& out, const Rows& x, int channels, int spatial) {
     const int batch = static_cast<int>(x.rows());
     out.resize(channels, static_cast<Eigen::Index>(batch) * spatial);
     for (int b = 0; b < batch; ++b)
@@ -184,31 +186,54 @@ void conv_transpose2d_params(ConvTranspose2d& layer, ParamList& list) {
     list.add(layer.bias);
 }
 
+static float channel_store(float v, int o, const ChannelStore& store) {
+    if (store.scale) v = v * store.scale[o] + store.shift[o];
+    return store.relu ? std::max(v, 0.0f) : v;
+}
+
+// Samples per GEMM + col2im round: the chunk's cols (taps x chunk*H*W: 512 x 392 floats for the
+// GAN's deconv1 at 8) stay in L2 between the GEMM that writes them and col2im that reads them;
+// 0 = the whole batch at once. CMake GENLAB_DECONV_CHUNK.
+#ifndef GENLAB_DECONV_CHUNK
+#define GENLAB_DECONV_CHUNK 0
+#endif
+
 void conv_transpose2d_forward(Matrix& y, const Matrix& x, const ConvTranspose2d& layer,
-                              ConvScratch& s) {
+                              ConvScratch& s, const ChannelStore& store) {
     const ConvGeometry& g = layer.g;
     check_input(x, g.in_features(), layer.weight.name);
     const int batch = static_cast<int>(x.rows());
-    const int out_spatial = g.out_h * g.out_w;
-    // cols [O*k*k, B*H*W] = W^T [O*k*k, C] x channels [C, B*H*W]: one GEMM for the batch (a
-    // wide N keeps the kernel's tiles full); at batch 1, x already is [C, H*W].
-    const int columns = batch * g.in_h * g.in_w, taps = static_cast<int>(layer.weight.value.cols());
-    const float* channels = x.data();
-    if (batch > 1) {
-        batch_to_channel_major(s.channels, x, g.in_channels, g.in_h * g.in_w);
-        channels = s.channels.data();
-    }
-    s.cols.resize(taps, columns);
-    gemm(Transpose::Yes, Transpose::No, taps, columns, g.in_channels, 1.0f,
-         layer.weight.value.data(), taps, channels, columns, 0.0f, s.cols.data(), columns);
+    const int in_spatial = g.in_h * g.in_w, out_spatial = g.out_h * g.out_w;
+    const int taps = static_cast<int>(layer.weight.value.cols());
     // y starts as the bias and col2im adds the taps into it.
     y.resize(batch, static_cast<Eigen::Index>(g.out_channels) * out_spatial);
     for (int b = 0; b < batch; ++b)
         for (int o = 0; o < g.out_channels; ++o)
             y.block(b, static_cast<Eigen::Index>(o) * out_spatial, 1, out_spatial).setConstant(
                 layer.bias.value(0, o));
-    col2im(y.data(), s.cols, batch, g.out_channels, g.out_h, g.out_w, g.kernel, g.stride,
-           g.padding, g.in_h, g.in_w);
+    const int chunk = GENLAB_DECONV_CHUNK > 0 ? std::min(GENLAB_DECONV_CHUNK, batch) : batch;
+    for (int b0 = 0; b0 < batch; b0 += chunk) {
+        const int n = std::min(chunk, batch - b0);
+        // cols [O*k*k, n*H*W] = W^T [O*k*k, C] x channels [C, n*H*W]: one GEMM for the chunk (a
+        // wide N keeps the kernel's tiles full); for one sample, x already is [C, H*W].
+        const int columns = n * in_spatial;
+        const float* channels = x.row(b0).data();
+        if (n > 1) {
+            batch_to_channel_major(s.channels, x.middleRows(b0, n), g.in_channels, in_spatial);
+            channels = s.channels.data();
+        }
+        s.cols.resize(taps, columns);
+        gemm(Transpose::Yes, Transpose::No, taps, columns, g.in_channels, 1.0f,
+             layer.weight.value.data(), taps, channels, columns, 0.0f, s.cols.data(), columns);
+        col2im(y.row(b0).data(), s.cols, n, g.out_channels, g.out_h, g.out_w, g.kernel,
+               g.stride, g.padding, g.in_h, g.in_w);
+        if (!store.scale && !store.relu) continue;
+        for (int b = b0; b < b0 + n; ++b)
+            for (int o = 0; o < g.out_channels; ++o) {
+                float* v = y.row(b).data() + static_cast<size_t>(o) * out_spatial;
+                for (int i = 0; i < out_spatial; ++i) v[i] = channel_store(v[i], o, store);
+            }
+    }
 }
 
 void conv_transpose2d_backward(Matrix* dx, const Matrix& dy, const Matrix& x,

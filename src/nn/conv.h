@@ -43,6 +43,14 @@ struct ConvScratch {
     Matrix channels;  // a [channels, B*spatial] view of an activation
 };
 
+// What the transposed convolution does after + bias, per output channel o:
+// v = v * scale[o] + shift[o] (an eval-mode BatchNorm folded in), then ReLU. nullptr scale: none.
+struct ChannelStore {
+    const float* scale = nullptr;
+    const float* shift = nullptr;
+    bool relu = false;
+};
+
 // Throws std::invalid_argument when the geometry is impossible (e.g. kernel larger than the
 // padded input). Init: PyTorch's default U(-1/sqrt(fan_in), 1/sqrt(fan_in)).
 void conv2d_init(Conv2d& layer, const std::string& prefix, int in_channels, int out_channels,
@@ -56,8 +64,10 @@ void conv_transpose2d_init(ConvTranspose2d& layer, const std::string& prefix, in
                            int out_channels, int kernel, int stride, int padding,
                            int output_padding, int in_h, int in_w, Rng& rng);
 void conv_transpose2d_params(ConvTranspose2d& layer, ParamList& list);
+// y = col2im(W^T x) + bias: cols [O*k*k, B*H*W] = W^T x in one GEMM over the batch, then col2im
+// adds the taps into y (which starts as the bias); then `store` per channel.
 void conv_transpose2d_forward(Matrix& y, const Matrix& x, const ConvTranspose2d& layer,
-                              ConvScratch& scratch);
+                              ConvScratch& scratch, const ChannelStore& store = {});
 void conv_transpose2d_backward(Matrix* dx, const Matrix& dy, const Matrix& x,
                                ConvTranspose2d& layer, ConvScratch& scratch);
 

@@ -288,32 +288,44 @@ void gemv(const float* x, int K, const float* W, int ldw, bool w_rows_are_n, int
         }
         return;
     }
-    // W [K, N]: 32 outputs at a time in 8 accumulators, each k adds x[k] * W(k, n..n+31).
-    constexpr int NB = 32;
-    alignas(16) float chunk[NB];
-    for (int n0 = 0; n0 < N; n0 += NB) {
-        const int nb = std::min(NB, N - n0);
-        if (nb == NB) {
-            f32x4 acc[NB / 4];
-            for (auto& a : acc) a = splat(0.0f);
-            for (int k = 0; k < K; ++k) {
-                const f32x4 xv = load_splat(x + k);
-                const float* w = W + static_cast<size_t>(k) * ldw + n0;
-                for (int v = 0; v < NB / 4; ++v) acc[v] = add(acc[v], mul(xv, load(w + 4 * v)));
-            }
-            for (int v = 0; v < NB / 4; ++v) store(chunk + 4 * v, acc[v]);
-        } else {
-            std::fill(chunk, chunk + nb, 0.0f);
-            for (int k = 0; k < K; ++k) {
-                const float xk = x[k];
-                const float* w = W + static_cast<size_t>(k) * ldw + n0;
-                for (int c = 0; c < nb; ++c) chunk[c] += xk * w[c];
-            }
+    // W [K, N]: y accumulates four rows of W at a time, each row read front to back (what
+    // the hardware prefetcher streams best; 32 outputs at a time over all K strode across
+    // the rows and ran at ~60% of this), 8 outputs per step in two add chains.
+    thread_local std::vector<float> acc_buffer;
+    acc_buffer.assign(static_cast<size_t>(N), 0.0f);
+    float* acc = acc_buffer.data();
+    int k = 0;
+    for (; k + 4 <= K; k += 4) {
+        const f32x4 x0 = load_splat(x + k), x1 = load_splat(x + k + 1), x2 = load_splat(x + k + 2),
+                    x3 = load_splat(x + k + 3);
+        const float* w0 = W + static_cast<size_t>(k) * ldw;
+        const float* w1 = w0 + ldw;
+        const float* w2 = w1 + ldw;
+        const float* w3 = w2 + ldw;
+        int n = 0;
+        for (; n + 8 <= N; n += 8) {
+            f32x4 a = load(acc + n), b = load(acc + n + 4);
+            a = add(a, mul(x0, load(w0 + n)));
+            b = add(b, mul(x0, load(w0 + n + 4)));
+            a = add(a, mul(x1, load(w1 + n)));
+            b = add(b, mul(x1, load(w1 + n + 4)));
+            a = add(a, mul(x2, load(w2 + n)));
+            b = add(b, mul(x2, load(w2 + n + 4)));
+            a = add(a, mul(x3, load(w3 + n)));
+            b = add(b, mul(x3, load(w3 + n + 4)));
+            store(acc + n, a);
+            store(acc + n + 4, b);
         }
-        int c = 0;
-        for (; c + 4 <= nb; c += 4) finish4(n0 + c, chunk + c);
-        for (; c < nb; ++c) finish(n0 + c, chunk[c]);
+        for (; n < N; ++n)
+            acc[n] += x[k] * w0[n] + x[k + 1] * w1[n] + x[k + 2] * w2[n] + x[k + 3] * w3[n];
     }
+    for (; k < K; ++k) {
+        const float* w = W + static_cast<size_t>(k) * ldw;
+        for (int n = 0; n < N; ++n) acc[n] += x[k] * w[n];
+    }
+    int n = 0;
+    for (; n + 4 <= N; n += 4) finish4(n, acc + n);
+    for (; n < N; ++n) finish(n, acc[n]);
 }
 
 }  // namespace

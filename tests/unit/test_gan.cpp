@@ -856,6 +856,41 @@ TEST_CASE("gan: sampling is deterministic and prefix-stable in the seed") {
     CHECK_THROWS_AS(models::gan_generate(a, z5, {1, 2, 3, 4, 5}, gan), std::invalid_argument);
 }
 
+TEST_CASE("gan: fused inference (BatchNorm folded into the layers) equals eval-mode forward") {
+    // The shipped GAN and cGAN, plus a tiny GAN whose BatchNorm statistics are far from (0, 1),
+    // at batch 1 and 5.
+    for (const char* file : {"weights/gan.safetensors", "weights/cgan.safetensors", ""}) {
+        CAPTURE(file);
+        models::Gan gan;
+        if (*file) {
+            models::load_gan_generator(gan, io::read_safetensors(source_path(file)));
+        } else {
+            models::gan_init(gan, tiny_config(0), 3);
+            nn::Rng rng(4);
+            for (nn::BatchNorm* bn : {&gan.g_bn0, &gan.g_bn1}) {
+                nn::fill_uniform(bn->weight.value, rng, -2.0f, 2.0f);
+                nn::fill_uniform(bn->bias.value, rng, -1.0f, 1.0f);
+                nn::fill_uniform(bn->running_mean.value, rng, -1.0f, 1.0f);
+                nn::fill_uniform(bn->running_var.value, rng, 0.1f, 3.0f);
+            }
+        }
+        for (int batch : {1, 5}) {
+            Matrix z;
+            models::gan_sample_latent(z, batch, gan.config.latent, 11);
+            std::vector<int> labels;
+            if (gan.config.classes > 0)
+                for (int i = 0; i < batch; ++i) labels.push_back((3 * i + 1) % 10);
+            models::GeneratorActs eval, fused;
+            models::generator_forward(eval, z, labels, gan, false);
+            models::generator_infer(fused, z, labels, gan);
+            REQUIRE(fused.out.rows() == batch);
+            REQUIRE(fused.out.cols() == 784);
+            CHECK((fused.deconv1_out - eval.relu1).cwiseAbs().maxCoeff() <= 1e-5f);
+            CHECK((fused.out - eval.out).cwiseAbs().maxCoeff() <= 1e-5f);
+        }
+    }
+}
+
 TEST_CASE("gan: metadata round trip and errors name the file") {
     models::GanConfig c = tiny_config(10);
     auto meta = models::gan_metadata(c);

@@ -255,6 +255,53 @@ TEST_CASE("nn: conv_transpose2d matches the scatter definition, shapes, gradient
     }
 }
 
+TEST_CASE("nn: conv_transpose2d's fused per-channel store matches the scatter definition") {
+    // Edge sizes (1, 3, 7), channel counts across the kernel's 8-wide strips, kernel < stride,
+    // output padding, batch 1 and 3; with and without the fused scale/shift/ReLU.
+    struct Case { int c, o, k, s, p, op, h, w; };
+    const Case cases[] = {{64, 32, 4, 2, 1, 0, 7, 7}, {32, 1, 4, 2, 1, 0, 14, 14}, {1, 1, 1, 1, 0, 0, 1, 1},
+                          {3, 7, 3, 1, 1, 0, 3, 7},   {7, 9, 5, 3, 2, 1, 3, 4},    {5, 3, 2, 3, 0, 2, 1, 3}};
+    int checked = 0;
+    for (const Case& tc : cases)
+        for (int batch : {1, 3})
+            for (bool fused : {false, true}) {
+                CAPTURE(tc.c);
+                CAPTURE(tc.o);
+                CAPTURE(tc.k);
+                CAPTURE(tc.s);
+                CAPTURE(batch);
+                CAPTURE(fused);
+                nn::Rng rng(23);
+                nn::ConvTranspose2d layer;
+                nn::conv_transpose2d_init(layer, "deconv", tc.c, tc.o, tc.k, tc.s, tc.p, tc.op, tc.h, tc.w, rng);
+                const Matrix x = random_matrix(batch, layer.g.in_features(), 24);
+                Matrix want = conv_transpose2d_reference(x, layer);
+                std::vector<float> scale(tc.o), shift(tc.o);
+                for (int o = 0; o < tc.o; ++o) scale[o] = rng.uniform(-2.0f, 2.0f), shift[o] = rng.uniform(-1.0f, 1.0f);
+                nn::ChannelStore store;
+                if (fused) {
+                    store = {scale.data(), shift.data(), true};
+                    const int spatial = layer.g.out_h * layer.g.out_w;
+                    for (Eigen::Index b = 0; b < want.rows(); ++b)
+                        for (int o = 0; o < tc.o; ++o)
+                            for (int i = 0; i < spatial; ++i) {
+                                float& v = want(b, o * spatial + i);
+                                v = std::max(v * scale[o] + shift[o], 0.0f);
+                            }
+                }
+                // each output sums <= C*k*k products of |x| <= 1 and |w| <= 1/sqrt(fan_in)
+                const float tolerance = 1e-6f * (tc.c * tc.k * tc.k + 4) * (fused ? 2.0f : 1.0f);
+                nn::ConvScratch scratch;
+                Matrix y;
+                nn::conv_transpose2d_forward(y, x, layer, scratch, store);
+                REQUIRE(y.rows() == batch);
+                REQUIRE(y.cols() == layer.g.out_features());
+                CHECK((y - want).cwiseAbs().maxCoeff() <= tolerance);
+                ++checked;
+            }
+    CHECK(checked == 6 * 2 * 2);
+}
+
 TEST_CASE("nn: impossible conv geometry is an error, not a crash") {
     nn::Rng rng(1);
     nn::Conv2d conv;

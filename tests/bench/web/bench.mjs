@@ -1,6 +1,8 @@
 // The bench page: GenLab (wasm), TensorFlow.js (wasm backend with SIMD, and cpu backend) and
 // onnxruntime-web (wasm) on the same workloads, weights and inputs, one after the other in one
-// page. URL parameters: runs (timed runs per row, default 20), warmup (default 2).
+// page. URL parameters: runs (timed runs per row, default 20), warmup (default 2), only (comma-
+// separated workload names or prefixes, e.g. "gan generate,vae encode": only those rows run;
+// GenLab's output is still computed once as the other rows' reference).
 // Results: window.benchResult = { rows, env } (scripts/bench-web.mjs reads it); progress is
 // logged to the console.
 import { loadGenlab } from './genlab.mjs';
@@ -10,6 +12,8 @@ import * as tfm from './tfjs_models.mjs';
 const params = new URLSearchParams(location.search);
 const RUNS = Number(params.get('runs') || 20);
 const WARMUP = Number(params.get('warmup') || 2);
+const ONLY = (params.get('only') || '').split(',').map((w) => w.trim()).filter(Boolean);
+const wanted = (workload) => !ONLY.length || ONLY.some((w) => workload.startsWith(w));
 const rows = [];
 
 // Deterministic inputs (mulberry32 + Box-Muller), identical for every implementation.
@@ -53,6 +57,7 @@ const relDiff = (a, b) => (Number.isFinite(a) && Number.isFinite(b) ? Math.abs(a
 // (0.1 ms without cross-origin isolation), so a sample repeats fast calls until it spans
 // >= 10 ms and reports the time per call. fn returns its output.
 async function timeRow(workload, impl, fn, reference, { diffOf = null, losses = undefined } = {}) {
+  if (!wanted(workload)) return impl === 'genlab-wasm' ? fn() : null;
   let out;
   for (let i = 0; i < WARMUP; i++) out = await fn();
   let t0 = performance.now();
@@ -155,7 +160,7 @@ async function main() {
     tf.dispose([...Object.values(t), ...Object.values(gen).filter((x) => x instanceof tf.Tensor)]);
 
     // training from the same start as GenLab's first step
-    {
+    if (wanted('train vae b64')) {
       const m = tfm.vae(st.vae, { variables: true });
       const step = tfm.vaeTrainer(m);
       const x = tf.tensor(inputs.images64, [64, 784]), eps = tf.tensor(train.vae.eps, [64, Z]);
@@ -164,7 +169,7 @@ async function main() {
                     { diffOf: () => relDiff(first, train.vae.loss[0]), losses: [first, train.vae.loss[0]] });
       tf.dispose([x, eps, ...m.trainable]);
     }
-    {
+    if (wanted('train gan b64')) {
       const g = tfm.ganGenerator(st.gan, { variables: true });
       const d = tfm.ganDiscriminator(train.gan.d, 16);
       const step = tfm.ganTrainer(g, d);
@@ -185,7 +190,7 @@ async function main() {
       }
       tf.dispose([x, z, ...g.trainable, ...d.trainable]);
     }
-    {
+    if (wanted('train rnn 64x32')) {
       const m = tfm.charLstm(st.rnn, { variables: true });
       const step = tfm.lstmTrainer(m, 64, 32);
       const first = step(train.rnn.inputs, train.rnn.targets);
