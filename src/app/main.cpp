@@ -5,7 +5,7 @@
 // [SECTION] Frame budget — every panel's tick(budget_ms) runs each frame, budgets shrink as
 //                          the frame fills so the whole frame stays within ~16 ms
 // [SECTION] UI           — header, tab bar, active panel, status line
-// [SECTION] main         — SDL/GL/ImGui setup, HiDPI font, touch
+// [SECTION] main         — SDL/GL/ImGui setup, HiDPI fonts (fonts.cpp), touch
 #include <SDL.h>
 #include <SDL_opengles2.h>
 #include <emscripten/emscripten.h>  // emscripten_set_main_loop
@@ -13,6 +13,7 @@
 #include "app/app.h"
 #include "app/app_internal.h"
 #include "app/bridge.h"
+#include "app/fonts.h"
 
 #include "imgui.h"
 #include "imgui_impl_opengl3.h"
@@ -230,15 +231,8 @@ void setup_style(float dpr) {
     style.GrabMinSize = 12.0f;
     apply_theme("dark");
 
-    // One font atlas rasterised at devicePixelRatio; ImGui works in CSS pixels
-    // (DisplayFramebufferScale = drawable / window size), so the glyphs map 1:1 to device pixels.
-    ImGuiIO& io = ImGui::GetIO();
-    ImFontConfig config;
-    config.SizePixels = std::round(13.0f * dpr);
-    config.OversampleH = config.OversampleV = 1;
-    config.PixelSnapH = true;
-    io.Fonts->AddFontDefault(&config);
-    io.FontGlobalScale = 1.0f / dpr;
+    // One font atlas rasterised at devicePixelRatio (fonts.cpp).
+    app::load_fonts(dpr);
     g_app.font_scale = dpr;
 }
 

@@ -9,6 +9,7 @@
 // [SECTION] State     — window.genlab state()/set()/query()
 #include "app/app.h"
 #include "app/bridge.h"
+#include "app/fonts.h"
 #include "models/char_rnn.h"
 #include "nn/rng.h"
 #include "schema/panel_schema.h"
@@ -264,8 +265,10 @@ void TextPanel::draw() {
 
     if (app::Control c("prime"); c) {
         ImGui::TextUnformatted("Prime (any text; characters the model never saw are mapped)");
+        ImGui::PushFont(app::mono_font());
         ImGui::InputTextMultiline("##prime", prime_.data(), prime_.size(),
                                   ImVec2(-1, ImGui::GetTextLineHeight() * 3.5f));
+        ImGui::PopFont();
         note_widget("prime");
     }
     if (app::Control c("temperature"); c) {
@@ -326,6 +329,7 @@ void TextPanel::draw() {
     if (app::Control c("follow"); c) ImGui::Checkbox("follow output", &auto_scroll_);
     ImGui::BeginChild("text_output", ImVec2(0, 0), true);
     ImGui::PushTextWrapPos(0.0f);
+    ImGui::PushFont(app::mono_font());
     if (!generated_prime_.empty() || !generated_.empty()) {
         ImGui::PushStyleColor(ImGuiCol_Text, ImVec4(0.55f, 0.75f, 1.0f, 1.0f));
         // The prime as the model read it (normalized: what it conditions on).
@@ -336,6 +340,7 @@ void TextPanel::draw() {
     } else {
         ImGui::TextDisabled("Press Generate.");
     }
+    ImGui::PopFont();
     ImGui::PopTextWrapPos();
     if (generating_ && auto_scroll_) ImGui::SetScrollHereY(1.0f);
     ImGui::EndChild();

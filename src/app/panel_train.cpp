@@ -15,6 +15,7 @@
 // [SECTION] UI
 // [SECTION] State     — window.genlab state()/set()/query()
 #include "app/app.h"
+#include "app/fonts.h"
 #include "app/app_internal.h"
 #include "app/bridge.h"
 #include "app/textures.h"
@@ -676,7 +677,9 @@ void TrainPanel::draw() {
         if (!series(1).empty()) ImGui::TextDisabled("learning rate now %.1e (warm-up, then cosine decay)", series(1).back());
         ImGui::TextDisabled("text %zu characters", text_length_);
         ImGui::TextUnformatted("Your text:");
+        ImGui::PushFont(app::mono_font());
         ImGui::InputTextMultiline("##user_text", user_text_.data(), user_text_.size(), ImVec2(-1, -1));
+        ImGui::PopFont();
     }
     if (kind_ == JobKind::Vae && !preview_.points.empty()) {
         // Latent map: the encoded training digits, coloured by label.
@@ -705,7 +708,9 @@ void TrainPanel::draw() {
     if (kind_ == JobKind::Rnn) {
         ImGui::TextUnformatted("sample (T = 0.8)");
         ImGui::PushTextWrapPos(0.0f);
+        ImGui::PushFont(app::mono_font());
         ImGui::TextUnformatted(preview_.text.c_str());
+        ImGui::PopFont();
         ImGui::PopTextWrapPos();
     } else if (preview_.image_side > 0) {
         const int side = preview_.image_side;
