@@ -12,6 +12,7 @@
 //            {"op":"pixels"} -> {"n", "pixels": [n*784 uint8]} of the 16-D grid;
 //            {"op":"labels"} -> {"labels", "confidences"} of the 16-D grid (the classifier);
 //            {"op":"to_screen", "point": [x, y]} -> {"x", "y"} on the 2-D map.
+#include "app/plot.h"
 #include "app/ui_models.h"
 
 #include "io/image_write.h"
@@ -34,6 +35,7 @@ constexpr const char* kDiffusion2File = "diffusion2.safetensors";
 constexpr const char* kDiffusion16File = "diffusion16.safetensors";
 constexpr const char* kMnistTrainFile = "mnist-train-subset.bin";  // 6000 training digits
 constexpr float kRange = 3.5f;         // the 2-D map shows [-kRange, kRange]^2
+const plot::Axis kAxisX{-kRange, kRange, "z1"}, kAxisY{-kRange, kRange, "z2"};
 constexpr int kThumbs = 16;            // decoded particles (4 x 4)
 constexpr int kStripFrames = 10;       // denoising strip images
 constexpr int kTrailParticles = 120;   // particles whose paths are drawn
@@ -330,8 +332,8 @@ private:
 
         const ImVec2 avail = ImGui::GetContentRegionAvail();
         const float side_w = narrow ? avail.x : std::clamp(avail.x * 0.34f, 240.0f, 360.0f);
-        const float map = narrow ? std::max(160.0f, std::min(avail.x - 4.0f, avail.y * 0.55f))
-                                 : std::max(160.0f, std::min(avail.x - side_w - 20.0f, avail.y - 4.0f));
+        const float map = narrow ? plot::square_side_for(ImVec2(avail.x, avail.y * 0.55f), kAxisX, kAxisY)
+                                 : plot::square_side_for(ImVec2(avail.x - side_w - 20.0f, avail.y - 4.0f), kAxisX, kAxisY);
         draw_map(map);
         if (!narrow) ImGui::SameLine(0, 20);
         ImGui::BeginGroup();
@@ -376,9 +378,14 @@ private:
         map_labels_.assign(digits->labels.begin(), digits->labels.end());
     }
 
+    // The map as a square of `size` pixels with its axes around it (plot.h).
     void draw_map(float size) {
-        map_origin_ = ImGui::GetCursorScreenPos();
+        const ImVec2 cursor = ImGui::GetCursorScreenPos();
+        ImVec2 total;
+        const plot::Frame frame = plot::square_frame(cursor, size, kAxisX, kAxisY, &total);
+        map_origin_ = frame.min;
         map_size_ = size;
+        ImGui::SetCursorScreenPos(frame.min);
         ImGui::InvisibleButton("flowmap", ImVec2(size, size));
         remember_item_rect("diffusion/map");
         ImDrawList* dl = ImGui::GetWindowDrawList();
@@ -416,10 +423,12 @@ private:
             dl->AddCircleFilled(to_screen(p(i, 0), p(i, 1)), i < kThumbs ? 3.2f : 2.2f, colour, 8);
         }
         dl->PopClipRect();
-        dl->AddRect(a, b, IM_COL32(70, 76, 92, 255));
-        char corner[64];
-        std::snprintf(corner, sizeof corner, "t = %.2f   [-%.1f, %.1f]^2", t_, kRange, kRange);
+        plot::draw_axes(dl, frame, false);
+        char corner[32];
+        std::snprintf(corner, sizeof corner, "t = %.2f", t_);
         dl->AddText(ImVec2(a.x + 6, b.y - ImGui::GetTextLineHeight() - 4), IM_COL32(200, 200, 210, 170), corner);
+        ImGui::SetCursorScreenPos(cursor);
+        ImGui::Dummy(total);
     }
 
     // The first kThumbs particles decoded at the current t, as a 4 x 4 grid texture.

@@ -10,6 +10,7 @@
 #include "app/app.h"
 #include "app/bridge.h"
 #include "app/fonts.h"
+#include "app/plot.h"
 #include "models/char_rnn.h"
 #include "nn/rng.h"
 #include "schema/panel_schema.h"
@@ -356,38 +357,32 @@ void TextPanel::draw() {
     } else {
         ImGui::Text("entropy: raw %.2f bits, at T=%.2f %.2f bits", entropy_bits(probs_raw_),
                     temperature_, entropy_bits(probs_temp_));
-        const ImU32 raw_color = IM_COL32(120, 130, 150, 255);
-        const ImU32 temp_color = IM_COL32(90, 170, 255, 255);
-        ImDrawList* dl = ImGui::GetWindowDrawList();
-        ImVec2 p = ImGui::GetCursorScreenPos();
-        dl->AddRectFilled(p, ImVec2(p.x + 10, p.y + 10), raw_color);
-        ImGui::Dummy(ImVec2(12, 10));
-        ImGui::SameLine();
-        ImGui::TextUnformatted("raw (T=1)");
-        ImGui::SameLine();
-        p = ImGui::GetCursorScreenPos();
-        dl->AddRectFilled(ImVec2(p.x, p.y + 2), ImVec2(p.x + 10, p.y + 12), temp_color);
-        ImGui::Dummy(ImVec2(12, 10));
-        ImGui::SameLine();
-        ImGui::Text("at temperature %.2f%s", temperature_, top_k_ > 0 ? " + top-k" : "");
-
-        const float label_w = ImGui::CalcTextSize("'\\n'").x + 8;
-        const float bar_h = std::max(6.0f, ImGui::GetTextLineHeight() * 0.5f);
+        // Top characters by their raw probability, each with its bar at T = 1 and at the
+        // chosen temperature (plot.h: x axis, hover read-out).
+        const models::CharRnn& shown = gen_model_ ? *gen_model_ : models_[cell_ == "gru" ? 1 : 0];
+        app::plot::BarChart chart;
+        chart.x_label = "probability";
+        char at_t_name[48];
+        std::snprintf(at_t_name, sizeof at_t_name, "at T = %.2f%s", temperature_, top_k_ > 0 ? " + top-k" : "");
+        chart.names[0] = "raw (T = 1)";
+        chart.names[1] = at_t_name;
         for (int id : bar_ids_) {
-            const char c = (gen_model_ ? gen_model_ : &models_[cell_ == "gru" ? 1 : 0])
-                               ->vocab.chars[size_t(id)];
-            const float raw = probs_raw_[size_t(id)], at_t = probs_temp_[size_t(id)];
-            ImGui::TextUnformatted(char_label(c).c_str());
-            ImGui::SameLine(label_w);
-            const ImVec2 origin = ImGui::GetCursorScreenPos();
-            const float width = std::max(40.0f, ImGui::GetContentRegionAvail().x - 60);
-            dl->AddRectFilled(origin, ImVec2(origin.x + width * raw, origin.y + bar_h), raw_color);
-            dl->AddRectFilled(ImVec2(origin.x, origin.y + bar_h),
-                              ImVec2(origin.x + width * at_t, origin.y + 2 * bar_h), temp_color);
-            ImGui::Dummy(ImVec2(width, 2 * bar_h));
-            ImGui::SameLine();
-            ImGui::Text("%.2f", at_t);
+            chart.categories.push_back(char_label(shown.vocab.chars[size_t(id)]));
+            chart.values[0].push_back(probs_raw_[size_t(id)]);
+            chart.values[1].push_back(probs_temp_[size_t(id)]);
         }
+        // Legend: a swatch per series.
+        ImDrawList* dl = ImGui::GetWindowDrawList();
+        for (int k = 0; k < 2; ++k) {
+            if (k) ImGui::SameLine(0, 16);
+            const ImVec2 p = ImGui::GetCursorScreenPos();
+            const float h = ImGui::GetTextLineHeight();
+            dl->AddRectFilled(ImVec2(p.x, p.y + h * 0.2f), ImVec2(p.x + h * 0.6f, p.y + h * 0.8f), chart.colors[k]);
+            ImGui::Dummy(ImVec2(h * 0.6f, h));
+            ImGui::SameLine(0, 6);
+            ImGui::TextUnformatted(chart.names[k]);
+        }
+        app::plot::bar_chart("bars", ImVec2(0, 0), chart);
     }
     ImGui::EndChild();
 }
