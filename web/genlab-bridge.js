@@ -143,6 +143,12 @@
     trainCommand(json) { window.GenLabTrain.command(json); return true; },
     trainData(what, bytes) { window.GenLabTrain.data(what, bytes); return true; },
     trainSerialise(purpose) { window.GenLabTrain.serialise(purpose); return true; },
+    // The screen readers' live region (index.html #genlab-live): the visible panel in words.
+    announce(text) {
+      const region = document.getElementById('genlab-live');
+      if (region) region.textContent = text;
+      return !!region;
+    },
     // The UI fonts genlab-loader.js fetched before the module started (window.GenlabFonts[name]:
     // the bytes, or a message saying why not), handed over during this call.
     font(name) {

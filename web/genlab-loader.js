@@ -161,7 +161,16 @@
 
   // The canvas has its own right-click behaviour (no browser menu); set here, not inline, so the
   // page runs under a Content-Security-Policy without 'unsafe-inline'.
-  document.getElementById('canvas').addEventListener('contextmenu', (e) => e.preventDefault());
+  const canvas = document.getElementById('canvas');
+  canvas.addEventListener('contextmenu', (e) => e.preventDefault());
+  // Tab belongs to the browser: SDL would swallow it (it prevents the default of every Tab on
+  // the window), so nobody could Tab into the canvas, or out of it again. Stopped here, in the
+  // capture phase before SDL's window listener; inside the app the arrow keys navigate.
+  const keepTabForBrowser = (e) => { if (e.key === 'Tab') e.stopImmediatePropagation(); };
+  window.addEventListener('keydown', keepTabForBrowser, true);
+  window.addEventListener('keyup', keepTabForBrowser, true);
+  // SDL prevents the default of mousedown, which is what would focus the canvas on a click.
+  canvas.addEventListener('pointerdown', () => { if (document.activeElement !== canvas) canvas.focus({ preventScroll: true }); });
 
   setStatus('Loading GenLab…');
   const script = document.createElement('script');

@@ -95,6 +95,7 @@ void train_worker_data(const std::string& what, const uint8_t* bytes, size_t len
 }
 void train_worker_serialise(const std::string& purpose) { call_page("trainSerialise", {purpose}); }
 void request_font(const std::string& name) { call_page("font", {name}); }
+void announce(const std::string& text) { call_page("announce", {text}); }
 double device_pixel_ratio() { return emscripten_get_device_pixel_ratio(); }
 double heap_bytes() { return double(emscripten_get_heap_size()); }
 

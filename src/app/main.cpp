@@ -108,6 +108,9 @@ void draw_ui() {
                                    ImGuiWindowFlags_NoBringToFrontOnFocus;
     ImGui::PushStyleVar(ImGuiStyleVar_WindowRounding, 0.0f);
     ImGui::PushStyleVar(ImGuiStyleVar_WindowBorderSize, 0.0f);
+    // Focused from the start, so the arrow keys navigate before anything was clicked. The panels'
+    // child windows are NavFlattened: the arrows cross into them as if they were one window.
+    if (!g_app.first_frame_done) ImGui::SetNextWindowFocus();
     ImGui::Begin("GenLab", nullptr, flags);
     ImGui::PopStyleVar(2);
 
@@ -118,7 +121,7 @@ void draw_ui() {
         app::take_tab_switch();
         app::draw_url_notes();
         if (app::Panel* panel = app::active_panel()) {
-            ImGui::BeginChild("panel", ImVec2(0, -status_height), false);
+            ImGui::BeginChild("panel", ImVec2(0, -status_height), false, ImGuiWindowFlags_NavFlattened);
             ImGui::PushID(panel->id());
             panel->draw();
             ImGui::PopID();
@@ -148,7 +151,7 @@ void draw_ui() {
                 switch_to == panel->id() ? ImGuiTabItemFlags_SetSelected : ImGuiTabItemFlags_None;
             if (ImGui::BeginTabItem(panel->title(), nullptr, tab_flags)) {
                 if (switch_to.empty() || switch_to == panel->id()) app::note_active_panel(panel->id());
-                ImGui::BeginChild("panel", ImVec2(0, -status_height), false);
+                ImGui::BeginChild("panel", ImVec2(0, -status_height), false, ImGuiWindowFlags_NavFlattened);
                 ImGui::PushID(panel->id());
                 panel->draw();
                 ImGui::PopID();
@@ -161,6 +164,25 @@ void draw_ui() {
     ImGui::SetCursorPosY(ImGui::GetWindowHeight() - status_height - ImGui::GetStyle().WindowPadding.y + 4);
     draw_status_line();
     ImGui::End();
+}
+
+// The visible panel's describe() into the page's live region (#genlab-live), when it changes
+// and at most every kLiveRegionMs, so a screen reader hears each new output once.
+constexpr double kLiveRegionMs = 500.0;
+
+void update_live_region() {
+    static std::string sent;
+    static Clock::time_point sent_at;
+    app::Panel* panel = app::active_panel();
+    if (!panel) return;
+    std::string title = panel->title();  // tab labels carry padding spaces
+    title.erase(0, title.find_first_not_of(' '));
+    title.erase(title.find_last_not_of(' ') + 1);
+    const std::string text = title + ": " + panel->describe();
+    if (text == sent || ms_since(sent_at) < kLiveRegionMs) return;
+    app::page::announce(text);
+    sent = text;
+    sent_at = Clock::now();
 }
 
 void apply_theme(const std::string& theme);
@@ -177,6 +199,7 @@ void frame() {
     draw_ui();
     const double ui_ms = ms_since(frame_start);
     tick_panels(frame_start);
+    update_live_region();
     ImGui::Render();
     const double tick_ms = ms_since(frame_start) - ui_ms;
 
@@ -203,6 +226,7 @@ void apply_theme(const std::string& theme) {
         c[ImGuiCol_WindowBg] = ImVec4(0.97f, 0.97f, 0.98f, 1.0f);
         c[ImGuiCol_ChildBg] = ImVec4(0.0f, 0.0f, 0.0f, 0.0f);
         c[ImGuiCol_TabActive] = ImVec4(0.62f, 0.75f, 0.95f, 1.0f);
+        c[ImGuiCol_NavHighlight] = ImVec4(0.80f, 0.38f, 0.0f, 1.0f);  // keyboard focus: dark orange
         g_app.clear_color = ImVec4(0.97f, 0.97f, 0.98f, 1.0f);
     } else {
         ImGui::StyleColorsDark(&style);
@@ -212,6 +236,7 @@ void apply_theme(const std::string& theme) {
         c[ImGuiCol_Tab] = ImVec4(0.14f, 0.16f, 0.20f, 1.0f);
         c[ImGuiCol_TabActive] = ImVec4(0.22f, 0.36f, 0.58f, 1.0f);
         c[ImGuiCol_TabHovered] = ImVec4(0.28f, 0.45f, 0.70f, 1.0f);
+        c[ImGuiCol_NavHighlight] = ImVec4(1.0f, 0.72f, 0.2f, 1.0f);  // keyboard focus: amber
         g_app.clear_color = ImVec4(0.09f, 0.10f, 0.12f, 1.0f);
     }
     g_app.theme = theme;
@@ -286,6 +311,9 @@ int main(int, char**) {
     ImGui::CreateContext();
     ImGuiIO& io = ImGui::GetIO();
     io.IniFilename = nullptr;  // no imgui.ini in the browser
+    // Arrow keys move between widgets, Space/Enter press them (the focused one is outlined in
+    // ImGuiCol_NavHighlight); web/genlab-loader.js leaves Tab to the browser.
+    io.ConfigFlags |= ImGuiConfigFlags_NavEnableKeyboard;
     const double dpr = app::page::device_pixel_ratio();
     setup_style(static_cast<float>(std::clamp(dpr, 1.0, 4.0)));
     ImGui_ImplSDL2_InitForOpenGL(g_app.window, g_app.gl);

@@ -85,6 +85,19 @@ public:
         return s;
     }
 
+    std::string describe() override {
+        char out[160];
+        if (two_d_)
+            std::snprintf(out, sizeof out, "2-D latent diffusion: %d particles at t = %.2f (noise at t = 1, digits at t = 0)%s",
+                          particles_, t_, playing_ ? ", playing" : "");
+        else if (label_ >= 0)
+            std::snprintf(out, sizeof out, "16-D latent diffusion: %d samples of the digit %d, seed %d, %d steps", grid_n_,
+                          label_, seed_, steps_);
+        else
+            std::snprintf(out, sizeof out, "16-D latent diffusion: %d samples, seed %d, %d steps", grid_n_, seed_, steps_);
+        return out;
+    }
+
     // Keys, types and ranges: schema::panel("diffusion") (src/schema/panel_schema.cpp).
     void set_state(const nlohmann::json& s) override {
         if (s.contains("space")) two_d_ = schema_.key("space").word(s["space"]) == "2d";
@@ -549,7 +562,7 @@ private:
         const ImVec2 avail = ImGui::GetContentRegionAvail();
         const ImVec2 controls_size = narrow ? ImVec2(0, std::clamp(avail.y * 0.4f, 150.0f, 240.0f))
                                             : ImVec2(std::clamp(avail.x * 0.3f, 240.0f, 340.0f), 0);
-        ImGui::BeginChild("controls", controls_size, true);
+        ImGui::BeginChild("controls", controls_size, true, ImGuiWindowFlags_NavFlattened);
         ImGui::PushItemWidth(std::min(controls_size.x > 0 ? controls_size.x * 0.5f : 180.0f, 180.0f));
         draw_common_controls(shipped16_.config.classes > 0);
         if (Control c("n"); c) {
@@ -561,7 +574,7 @@ private:
                            "field carries them to a digit's latent code, which the VAE decodes.");
         ImGui::EndChild();
         if (!narrow) ImGui::SameLine();
-        ImGui::BeginChild("samples", ImVec2(0, 0), false);
+        ImGui::BeginChild("samples", ImVec2(0, 0), false, ImGuiWindowFlags_NavFlattened);
         ensure_16d();
         const float width = ImGui::GetContentRegionAvail().x;
         const int cols = std::max(1, std::min(grid_n_, static_cast<int>(std::ceil(std::sqrt(double(grid_n_))))));

@@ -60,6 +60,15 @@ public:
         ImGui::EndGroup();
     }
 
+    std::string describe() override {
+        if (ink() == 0) return "drawing pad: empty; draw a digit with the mouse or a finger";
+        if (label_ < 0) return "drawing pad: your drawing (the classifier is loading)";
+        char out[96];
+        std::snprintf(out, sizeof out, "drawing pad: the classifier reads your drawing as %d (%.0f%% sure)", label_,
+                      confidence_ * 100.0f);
+        return out;
+    }
+
     nlohmann::json state() const override {
         return {{"brush", brush_}, {"ink", ink()}, {"label", label_}, {"confidence", confidence_}};
     }

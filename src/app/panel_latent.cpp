@@ -77,6 +77,20 @@ public:
                 {"points", points_.rows()}};
     }
 
+    std::string describe() override {
+        char out[160];
+        std::snprintf(out, sizeof out, "latent map of the 2-D VAE: the point z = (%.2f, %.2f) decodes to %s",
+                      point_[0], point_[1],
+                      preview_label_ >= 0 ? ("a digit the classifier reads as " + std::to_string(preview_label_)).c_str()
+                                          : "a digit");
+        std::string s = out;
+        if (have_drawing_) {
+            std::snprintf(out, sizeof out, "; your drawing encodes at (%.2f, %.2f)", drawing_point_[0], drawing_point_[1]);
+            s += out;
+        }
+        return s;
+    }
+
     // Keys, types and ranges: schema::panel("latent") (src/schema/panel_schema.cpp).
     void set_state(const nlohmann::json& s) override {
         if (s.contains("point")) {
@@ -121,6 +135,7 @@ private:
     std::vector<int> point_labels_;
     float drawing_point_[2] = {0, 0};
     bool have_drawing_ = false;
+    int preview_label_ = -1;  // the classifier's reading of the preview (-1: not ready)
     ImVec2 map_origin_;
     float map_size_ = 0;
 
@@ -189,6 +204,10 @@ private:
             decode_point(preview_, point_[0], point_[1], vae);
             preview_tex_.upload(preview_.row(0).data(), 28, 28);
             preview_dirty_ = false;
+            std::vector<int> labels;
+            std::vector<float> confidences;
+            classify_images(preview_, labels, confidences);
+            preview_label_ = labels.empty() ? -1 : labels[0];
         }
     }
 

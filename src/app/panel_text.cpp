@@ -63,6 +63,11 @@ public:
     void draw() override;
     void tick(double budget_ms) override;
     nlohmann::json state() const override;
+    std::string describe() override {
+        if (generating_) return "generating " + std::to_string(length_) + " characters of text...";
+        if (generated_.empty()) return "text generator: press Generate";
+        return "generated text: " + generated_prime_ + generated_;
+    }
     void set_state(const nlohmann::json& state) override;
     nlohmann::json query(const nlohmann::json& request) override;
 
@@ -239,7 +244,7 @@ void TextPanel::draw() {
                              : narrow ? ImVec2(0, std::floor(avail.y * 0.62f))
                                       : ImVec2(std::max(320.0f, avail.x * 0.55f), 0);
     const float slider_width = narrow ? std::max(100.0f, avail.x * 0.45f) : 200.0f;
-    ImGui::BeginChild("text_controls", left_size, false);
+    ImGui::BeginChild("text_controls", left_size, false, ImGuiWindowFlags_NavFlattened);
 
     int cell_index = cell_ == "gru" ? 1 : 0;
     bool cell_changed = false;
@@ -328,7 +333,7 @@ void TextPanel::draw() {
     if (!error_.empty()) ImGui::TextColored(ImVec4(1.0f, 0.55f, 0.5f, 1.0f), "%s", error_.c_str());
 
     if (app::Control c("follow"); c) ImGui::Checkbox("follow output", &auto_scroll_);
-    ImGui::BeginChild("text_output", ImVec2(0, 0), true);
+    ImGui::BeginChild("text_output", ImVec2(0, 0), true, ImGuiWindowFlags_NavFlattened);
     ImGui::PushTextWrapPos(0.0f);
     ImGui::PushFont(app::mono_font());
     if (!generated_prime_.empty() || !generated_.empty()) {
@@ -349,7 +354,7 @@ void TextPanel::draw() {
 
     if (!show_distribution) return;
     if (!narrow) ImGui::SameLine();
-    ImGui::BeginChild("text_distribution", ImVec2(0, 0), true);
+    ImGui::BeginChild("text_distribution", ImVec2(0, 0), true, ImGuiWindowFlags_NavFlattened);
     update_distribution();
     ImGui::TextUnformatted("Next-character distribution");
     if (bar_ids_.empty()) {

@@ -66,6 +66,21 @@ public:
     void draw() override;
     void tick(double budget_ms) override;
     nlohmann::json state() const override;
+    std::string describe() override {
+        const char* model = kind_ == JobKind::Vae ? "VAE" : kind_ == JobKind::Gan ? "GAN" : "char-RNN";
+        const char* units = kind_ == JobKind::Vae ? " nats (-ELBO)" : kind_ == JobKind::Gan ? " (D loss)" : " bits/char";
+        char out[160];
+        // While running, the step in hundreds: a screen reader hears progress, not a counter.
+        const long long step = running_ ? (long long)(step_ / 100 * 100) : (long long)step_;
+        const float loss = last_loss(0);
+        if (std::isfinite(loss))
+            std::snprintf(out, sizeof out, "%s the %s in the page: step %lld, loss %.3g%s", running_ ? "training" : "paused:",
+                          model, step, double(loss), units);
+        else
+            std::snprintf(out, sizeof out, "%s the %s in the page: step %lld", running_ ? "training" : "ready to train",
+                          model, step);
+        return out;
+    }
     void set_state(const nlohmann::json& state) override;
     nlohmann::json query(const nlohmann::json& request) override;
 
@@ -590,7 +605,7 @@ void TrainPanel::draw() {
     const ImVec2 below = ImGui::GetContentRegionAvail();
     const ImVec2 curves_size = narrow ? ImVec2(0, std::max(200.0f, below.y * 0.5f))
                                       : ImVec2(std::max(260.0f, below.x * 0.5f), 0);
-    ImGui::BeginChild("train_curves", curves_size, false);
+    ImGui::BeginChild("train_curves", curves_size, false, ImGuiWindowFlags_NavFlattened);
     static const std::vector<float> none;
     auto series = [&](size_t k) -> const std::vector<float>& { return k < series_.size() ? series_[k] : none; };
     // Losses on a log scale: the first steps are orders of magnitude above the rest. The GAN's
@@ -656,7 +671,7 @@ void TrainPanel::draw() {
     }
     ImGui::EndChild();
     if (!narrow) ImGui::SameLine();
-    ImGui::BeginChild("train_samples", ImVec2(0, narrow ? std::max(200.0f, below.y * 0.5f) : 0.0f), false);
+    ImGui::BeginChild("train_samples", ImVec2(0, narrow ? std::max(200.0f, below.y * 0.5f) : 0.0f), false, ImGuiWindowFlags_NavFlattened);
     if (kind_ == JobKind::Rnn) {
         ImGui::TextUnformatted("sample (T = 0.8)");
         ImGui::PushTextWrapPos(0.0f);
