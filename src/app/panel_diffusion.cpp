@@ -344,9 +344,14 @@ private:
         update_map_points(*vae);
 
         const ImVec2 avail = ImGui::GetContentRegionAvail();
-        const float side_w = narrow ? avail.x : std::clamp(avail.x * 0.34f, 240.0f, 360.0f);
+        // Wide: the map as tall as the panel, the controls and decodes in the width left over.
+        float side_w = narrow ? avail.x : std::clamp(avail.x * 0.34f, 240.0f, 360.0f);
         const float map = narrow ? plot::square_side_for(ImVec2(avail.x, avail.y * 0.55f), kAxisX, kAxisY)
                                  : plot::square_side_for(ImVec2(avail.x - side_w - 20.0f, avail.y - 4.0f), kAxisX, kAxisY);
+        if (!narrow) {
+            const plot::Margins m = plot::axis_margins(kAxisX, kAxisY);
+            side_w = std::max(side_w, avail.x - (m.left + map + m.right) - 24.0f);
+        }
         draw_map(map);
         if (!narrow) ImGui::SameLine(0, 20);
         ImGui::BeginGroup();
@@ -373,7 +378,7 @@ private:
         ImGui::PopItemWidth();
         ImGui::TextDisabled("%d particles, %s %d steps, %.1f ms", particles_,
                             models::flow_sampler_name(defaults2_.sampler), steps_, sample_ms_);
-        draw_thumbs(*vae, narrow ? 40.0f : 52.0f);
+        draw_thumbs(*vae, narrow ? 40.0f : std::clamp(std::min(side_w / 4, (avail.y - 380.0f) / 4), 52.0f, 100.0f));
         draw_training();
         ImGui::EndGroup();
     }

@@ -354,13 +354,21 @@ private:
 
     void draw_grid() {
         ImVec2 avail = ImGui::GetContentRegionAvail();
+        avail.x -= 4;  // the selection outline is drawn just outside a cell
         avail.y -= ImGui::GetTextLineHeightWithSpacing() + ImGui::GetStyle().ItemSpacing.y;  // caption line
-        const int cols = std::max(1, int(std::ceil(std::sqrt(double(n_) * avail.x / std::max(avail.y, 1.0f)))));
-        const int rows = (n_ + cols - 1) / cols;
         const float text_h = ImGui::GetTextLineHeight();
         const float gap = 10.0f;
-        float cell = std::min((avail.x - gap * (cols - 1)) / cols, (avail.y - rows * (text_h + gap)) / rows);
-        cell = std::clamp(cell, 28.0f, 220.0f);
+        // The column count that gives the largest cells in the space there is (each cell is a
+        // square digit plus its label line).
+        auto cell_for = [&](int columns) {
+            const int r = (n_ + columns - 1) / columns;
+            return std::min((avail.x - gap * (columns - 1)) / columns, (avail.y - r * (text_h + gap)) / r);
+        };
+        int cols = 1;
+        for (int c = 2; c <= n_; ++c)
+            if (cell_for(c) > cell_for(cols)) cols = c;
+        const int rows = (n_ + cols - 1) / cols;
+        const float cell = std::clamp(cell_for(cols), 28.0f, 260.0f);
         const ImVec2 origin = ImGui::GetCursorScreenPos();
         const bool have_labels = labels_.size() == static_cast<size_t>(n_);
         for (int i = 0; i < n_; ++i) {

@@ -36,14 +36,18 @@ public:
         const ImVec2 avail = ImGui::GetContentRegionAvail();
         // Narrow (embeds from 320 px): the map on top, the decode below it.
         const bool narrow = narrow_layout();
-        const float side_w = narrow ? avail.x : std::clamp(avail.x * 0.3f, 220.0f, 340.0f);
+        float side_w = narrow ? avail.x : std::clamp(avail.x * 0.3f, 220.0f, 360.0f);
         const float map = narrow ? plot::square_side_for(ImVec2(avail.x, avail.y * 0.6f), kAxisX, kAxisY)
                                  : plot::square_side_for(ImVec2(avail.x - side_w - 20.0f, avail.y - 4.0f), kAxisX, kAxisY);
+        if (!narrow) {  // the map is as tall as the panel; the side column takes the width left
+            const plot::Margins m = plot::axis_margins(kAxisX, kAxisY);
+            side_w = std::max(side_w, avail.x - (m.left + map + m.right) - 24.0f);
+        }
         draw_map(*vae, map);
         if (!narrow) ImGui::SameLine(0, 20);
         ImGui::BeginGroup();
         ImGui::TextColored(ImVec4(0.55f, 0.75f, 1.0f, 1.0f), "Decode of the selected point");
-        digit_image(preview_tex_, std::min(side_w, narrow ? 96.0f : 220.0f));
+        digit_image(preview_tex_, narrow ? 96.0f : std::min(side_w, avail.y * 0.45f));
         ImGui::Text("z = (%.2f, %.2f)", point_[0], point_[1]);
         ImGui::TextDisabled("click or drag on the map");
         ImGui::Spacing();

@@ -433,7 +433,7 @@ private:
     void draw_strip(const std::vector<GrayTexture>& strip, const GrayTexture& preview) {
         const float avail_w = ImGui::GetContentRegionAvail().x;
         const float preview_size = std::clamp(std::min(avail_w * 0.5f, ImGui::GetContentRegionAvail().y -
-                                                       avail_w / steps_ - 80.0f), 64.0f, 260.0f);
+                                                       avail_w / steps_ - 80.0f), 64.0f, 400.0f);
         ImGui::SetCursorPosX(ImGui::GetCursorPosX() + (avail_w - preview_size) * 0.5f);
         digit_image(preview, preview_size);
         const float gap = 4.0f;

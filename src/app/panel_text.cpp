@@ -333,7 +333,9 @@ void TextPanel::draw() {
     if (!error_.empty()) ImGui::TextColored(ImVec4(1.0f, 0.55f, 0.5f, 1.0f), "%s", error_.c_str());
 
     if (app::Control c("follow"); c) ImGui::Checkbox("follow output", &auto_scroll_);
-    ImGui::BeginChild("text_output", ImVec2(0, 0), true, ImGuiWindowFlags_NavFlattened);
+    // Narrow: the controls scroll, and the output keeps at least 8 lines below them.
+    const float output_h = narrow ? std::max(ImGui::GetContentRegionAvail().y, 8 * ImGui::GetTextLineHeightWithSpacing()) : 0.0f;
+    ImGui::BeginChild("text_output", ImVec2(0, output_h), true, ImGuiWindowFlags_NavFlattened);
     ImGui::PushTextWrapPos(0.0f);
     ImGui::PushFont(app::mono_font());
     if (!generated_prime_.empty() || !generated_.empty()) {

@@ -110,6 +110,7 @@ private:
     void download() { request_weights("download"); }
     void use_in_panel() { request_weights("use"); }
     float last_loss(size_t series = 0) const;
+    void draw_latent_preview(float width, float height);
 
     const schema::PanelSchema& schema_ = schema::panel("train");
     JobKind kind_ = JobKind::Vae;
@@ -471,6 +472,32 @@ constexpr ImU32 kSecondColor = IM_COL32(235, 130, 90, 255);
 constexpr ImU32 kRealColor = IM_COL32(110, 200, 120, 255);
 constexpr ImU32 kFakeColor = IM_COL32(235, 130, 90, 255);
 
+// The VAE's latent map: the encoded training digits, coloured by label, with axes, in a box of
+// about width x height.
+void TrainPanel::draw_latent_preview(float width, float height) {
+    // Latent map: the encoded training digits, coloured by label.
+    const int n = int(preview_.points.size() / 2);
+    ImGui::Text("latent map (means of %d training digits)", n);
+    float range = 3.0f;  // the prior's bulk, widened to fit every point
+    for (float v : preview_.points) range = std::max(range, std::abs(v));
+    range = std::ceil(range * 1.05f);
+    const app::plot::Axis zx{-range, range, "z1"}, zy{-range, range, "z2"};
+    const float side = app::plot::square_side_for(ImVec2(width, height), zx, zy);
+    ImVec2 total;
+    const app::plot::Frame f = app::plot::square_frame(ImGui::GetCursorScreenPos(), side, zx, zy, &total);
+    ImDrawList* dl = ImGui::GetWindowDrawList();
+    dl->AddRectFilled(f.min, f.max, IM_COL32(20, 22, 28, 255));
+    app::plot::draw_axes(dl, f, true);
+    dl->PushClipRect(f.min, f.max, true);
+    for (int i = 0; i < n; ++i) {
+        const int label = i < int(preview_.point_labels.size()) ? int(preview_.point_labels[size_t(i)]) : 0;
+        dl->AddCircleFilled(f.to_screen(preview_.points[size_t(2 * i)], preview_.points[size_t(2 * i + 1)]), 2.5f,
+                            app::label_color(label, 0.9f));
+    }
+    dl->PopClipRect();
+    ImGui::Dummy(total);
+}
+
 void TrainPanel::draw() {
     wanted_ = true;
     ImGui::TextWrapped("Train a tiny model right here: every step runs in this page. Loss curves, "
@@ -589,7 +616,7 @@ void TrainPanel::draw() {
         if (ImGui::Button("Download .safetensors")) download();
         note_widget("download");
         ImGui::SameLine();
-        const char* use_label = kind_ == JobKind::Vae   ? "Use in the latent map / VAE panels"
+        const char* use_label = kind_ == JobKind::Vae   ? (narrow ? "Use in the VAE panels" : "Use in the latent map / VAE panels")
                                 : kind_ == JobKind::Gan ? "Use in the GAN panel"
                                                         : "Use in the Text panel";
         if (ImGui::Button(use_label)) use_in_panel();
@@ -603,8 +630,9 @@ void TrainPanel::draw() {
     ImGui::Separator();
     // Left: loss curves; right: samples. Narrow: curves above the samples instead of beside them.
     const ImVec2 below = ImGui::GetContentRegionAvail();
-    const ImVec2 curves_size = narrow ? ImVec2(0, std::max(200.0f, below.y * 0.5f))
-                                      : ImVec2(std::max(260.0f, below.x * 0.5f), 0);
+    // Narrow: the panel scrolls, so each part gets the height it needs.
+    const ImVec2 curves_size = narrow ? ImVec2(0, std::max(340.0f, below.y * 0.5f))
+                                      : ImVec2(std::max(260.0f, below.x * 0.45f), 0);
     ImGui::BeginChild("train_curves", curves_size, false, ImGuiWindowFlags_NavFlattened);
     static const std::vector<float> none;
     auto series = [&](size_t k) -> const std::vector<float>& { return k < series_.size() ? series_[k] : none; };
@@ -618,10 +646,10 @@ void TrainPanel::draw() {
         chart.y_label = "-ELBO (nats)";
         chart.units = " nats";
         chart.log_y = true;
-        app::plot::line_chart("loss", ImVec2(0, std::max(8 * line_h, room.y * 0.34f)), chart,
+        app::plot::line_chart("loss", ImVec2(0, std::max(8 * line_h, room.y * 0.58f)), chart,
                          {{&series(0), kLossColor, "-ELBO", last_loss(0)}});
         chart.y_label = "KL (nats)";
-        app::plot::line_chart("kl", ImVec2(0, std::max(6 * line_h, room.y * 0.22f)), chart,
+        app::plot::line_chart("kl", ImVec2(0, 0), chart,
                          {{&series(1), kSecondColor, "KL", last_loss(1)}});
     } else if (kind_ == JobKind::Gan) {
         chart.y_label = "loss (nats)";
@@ -631,7 +659,7 @@ void TrainPanel::draw() {
         chart.fixed_y = true;
         chart.y_lo = 0;
         chart.y_hi = 1;
-        app::plot::line_chart("scores", ImVec2(0, narrow ? 0.0f : std::max(8 * line_h, room.y * 0.4f)), chart,
+        app::plot::line_chart("scores", ImVec2(0, 0), chart,
                          {{&series(2), kRealColor, "D(real)", last_loss(2)}, {&series(3), kFakeColor, "D(fake)", last_loss(3)}});
     } else {
         chart.y_label = "loss (bits/char)";
@@ -646,32 +674,10 @@ void TrainPanel::draw() {
         ImGui::InputTextMultiline("##user_text", user_text_.data(), user_text_.size(), ImVec2(-1, -1));
         ImGui::PopFont();
     }
-    if (kind_ == JobKind::Vae && !preview_.points.empty()) {
-        // Latent map: the encoded training digits, coloured by label.
-        const int n = int(preview_.points.size() / 2);
-        ImGui::Text("latent map (means of %d training digits)", n);
-        float range = 3.0f;  // the prior's bulk, widened to fit every point
-        for (float v : preview_.points) range = std::max(range, std::abs(v));
-        range = std::ceil(range * 1.05f);
-        const app::plot::Axis zx{-range, range, "z1"}, zy{-range, range, "z2"};
-        const float side = std::min(app::plot::square_side_for(ImGui::GetContentRegionAvail(), zx, zy), 320.0f);
-        ImVec2 total;
-        const app::plot::Frame f = app::plot::square_frame(ImGui::GetCursorScreenPos(), side, zx, zy, &total);
-        ImDrawList* dl = ImGui::GetWindowDrawList();
-        dl->AddRectFilled(f.min, f.max, IM_COL32(20, 22, 28, 255));
-        app::plot::draw_axes(dl, f, true);
-        dl->PushClipRect(f.min, f.max, true);
-        for (int i = 0; i < n; ++i) {
-            const int label = i < int(preview_.point_labels.size()) ? int(preview_.point_labels[size_t(i)]) : 0;
-            dl->AddCircleFilled(f.to_screen(preview_.points[size_t(2 * i)], preview_.points[size_t(2 * i + 1)]), 2.5f,
-                                app::label_color(label, 0.9f));
-        }
-        dl->PopClipRect();
-        ImGui::Dummy(total);
-    }
     ImGui::EndChild();
     if (!narrow) ImGui::SameLine();
-    ImGui::BeginChild("train_samples", ImVec2(0, narrow ? std::max(200.0f, below.y * 0.5f) : 0.0f), false, ImGuiWindowFlags_NavFlattened);
+    ImGui::BeginChild("train_samples", ImVec2(0, narrow ? std::max(260.0f, below.x * 0.55f + 3 * ImGui::GetTextLineHeight()) : 0.0f), false,
+                      ImGuiWindowFlags_NavFlattened);
     if (kind_ == JobKind::Rnn) {
         ImGui::TextUnformatted("sample (T = 0.8)");
         ImGui::PushTextWrapPos(0.0f);
@@ -683,10 +689,23 @@ void TrainPanel::draw() {
         const int side = preview_.image_side;
         if (preview_dirty_) samples_texture_.upload(preview_.image.data(), side, side);
         preview_dirty_ = false;
+        // VAE: the decoded grid and the latent map side by side, as large as the space allows.
+        const ImVec2 space = ImGui::GetContentRegionAvail();
+        const float line = ImGui::GetTextLineHeightWithSpacing();
+        const bool with_map = kind_ == JobKind::Vae && !preview_.points.empty();
+        const float gap = ImGui::GetStyle().ItemSpacing.x * 2;
+        const float size = std::max(80.0f, std::min(with_map ? (space.x - gap) * 0.5f : space.x, space.y - line - 4));
+        ImGui::BeginGroup();
         ImGui::TextUnformatted(kind_ == JobKind::Vae ? "decoded latent grid, z in [-2.5, 2.5]^2"
                                                      : "16 samples from fixed z (EMA generator)");
-        const float size = std::min(ImGui::GetContentRegionAvail().x, 320.0f);
         ImGui::Image(samples_texture_.im_id(), ImVec2(size, size));
+        ImGui::EndGroup();
+        if (with_map) {
+            ImGui::SameLine(0, gap);
+            ImGui::BeginGroup();
+            draw_latent_preview(size, space.y - line);
+            ImGui::EndGroup();
+        }
     }
     ImGui::EndChild();
 }

@@ -239,7 +239,7 @@ void bar_chart(const char* id, ImVec2 size, const BarChart& chart) {
     outer_rect(size, outer_min, outer_max);
     ImGui::InvisibleButton(id, ImVec2(outer_max.x - outer_min.x, outer_max.y - outer_min.y));
     const bool hovered = ImGui::IsItemHovered();
-    const size_t rows = chart.categories.size();
+    size_t rows = chart.categories.size();
     const bool two = !chart.values[1].empty();
     if (rows == 0) return;
 
@@ -282,6 +282,9 @@ void bar_chart(const char* id, ImVec2 size, const BarChart& chart) {
         dl->AddLine(ImVec2(f.min.x, f.max.y), ImVec2(f.max.x, f.max.y), axis);
         dl->AddLine(ImVec2(f.min.x, f.min.y), ImVec2(f.min.x, f.max.y), axis);
     }
+    // As many categories (the first ones) as fit with rows at least 0.85 lines high.
+    const float line_h = ImGui::GetTextLineHeight();
+    rows = std::min(rows, size_t(std::max(1.0f, (f.max.y - f.min.y) / (line_h * 0.85f))));
     const float row_h = (f.max.y - f.min.y) / float(rows);
     const float bar_h = std::max(2.0f, row_h * (two ? 0.38f : 0.7f));
     const float line = ImGui::GetTextLineHeight();

@@ -60,11 +60,11 @@ Ticks log_ticks(double lo, double hi, int target) {
             if (inside(v)) out.values.push_back(v);
         }
     }
-    // Two powers of ten left out by the stride: take them all.
-    if (out.values.size() < 2 && every > 1) {
+    // Fewer than two ticks left by the stride: the next smaller stride that gives two.
+    for (int stride = every - 1; out.values.size() < 2 && stride >= 1; --stride) {
         out.values.clear();
         for (int e = first; e <= last; ++e)
-            if (inside(std::pow(10.0, e))) out.values.push_back(std::pow(10.0, e));
+            if (((e % stride) + stride) % stride == 0 && inside(std::pow(10.0, e))) out.values.push_back(std::pow(10.0, e));
     }
     // A range within about a decade (e.g. [120, 180]) may hold no 1-2-5 tick: linear ticks
     // there (in log space they are spaced a little unevenly, which at this range is not seen).

@@ -94,6 +94,8 @@ TEST_CASE("plot ticks: log ticks per decade") {
     // (a KL term that starts near 0 and ends near 20).
     CHECK(labels(log_ticks(0.0009, 25, 2)) == std::vector<std::string>{"0.001", "1"});
     CHECK(labels(log_ticks(0.0009, 25, 6)) == std::vector<std::string>{"0.001", "0.01", "0.1", "1", "10"});
+    // A stride that leaves one tick ([0.008, 20], every third power: only 1) takes a smaller one.
+    CHECK(labels(log_ticks(0.008, 20, 2)) == std::vector<std::string>{"0.01", "1"});
     CHECK(log_ticks(0, 10, 5).values.empty());
     CHECK(log_ticks(-1, 10, 5).values.empty());
 }
