@@ -5,7 +5,8 @@
 #      and the npm packages from package-lock.json (npm ci, only when the lock changed)
 #   3. the wasm toolchain and deps (source emsdk-env.sh: SDL2, zlib + ImGui built once into a cache)
 #   4. native build (build/native, g++, Release) and wasm build (build/wasm, emcmake)
-#   5. the web site: web/ + build/wasm/genlab_app.{js,wasm} + weights/ + genlab-schema.js -> build/site/
+#   5. the web site: web/ + build/wasm/genlab_app.{js,wasm} + weights/ + genlab-schema.js + fonts
+#      -> build/site/
 # Every step logs to build/setup-logs/<step>.log; a failing step prints its name, the command,
 # the log's tail and its path (scripts/setup-step.sh).
 set -euo pipefail
@@ -95,6 +96,8 @@ if [ ! -s build/data/corpus-excerpt.txt ] || [ "$(cat build/data/corpus-excerpt.
         --out build/data/corpus-excerpt.txt || fail
     echo "$CORPUS_RECIPE" > build/data/corpus-excerpt.recipe
 fi
+# The UI fonts (Inter, DejaVu Sans Mono), subset to the glyphs the app draws (scripts/fonts.sh).
+run_step "fonts" bash scripts/fonts.sh build/fonts || fail
 assemble_site() {
     rm -rf build/site.tmp && mkdir -p build/site.tmp/data &&
     cp -R web/. build/site.tmp/ &&
@@ -105,6 +108,7 @@ assemble_site() {
         build/site.tmp/data/ &&
     # The panels' state schema for web/genlab-url.js and web/embed.js (src/schema/panel_schema.cpp).
     build/native/genlab schema --js --out build/site.tmp/genlab-schema.js &&
+    mkdir -p build/site.tmp/fonts && cp build/fonts/inter-ui.otf build/fonts/dejavu-sans-mono.ttf build/site.tmp/fonts/ &&
     { [ ! -d weights ] || cp -R weights build/site.tmp/weights; } &&
     # Until the trained weights ship their manifest, describe the copies (sha256 for the page's cache).
     { [ ! -d build/site.tmp/weights ] || [ -f build/site.tmp/weights/manifest.json ] ||

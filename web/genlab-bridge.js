@@ -85,6 +85,13 @@
     trainReply(reply) {
       withStrings([reply || '{}'], (r) => M()._genlab_train_on_reply(r));
     },
+    // The answer to page.font(name): the bytes, or why there are none.
+    fontLoaded(name, bytes) {
+      withBytes(bytes, (b) => withStrings([name], (n) => M()._genlab_font_loaded(n, b, bytes.length)));
+    },
+    fontFailed(name, message) {
+      withStrings([name, String(message)], (n, m) => M()._genlab_font_failed(n, m));
+    },
   };
 
   // ---- C++ -> JS -----------------------------------------------------------------------------
@@ -136,6 +143,20 @@
     trainCommand(json) { window.GenLabTrain.command(json); return true; },
     trainData(what, bytes) { window.GenLabTrain.data(what, bytes); return true; },
     trainSerialise(purpose) { window.GenLabTrain.serialise(purpose); return true; },
+    // The screen readers' live region (index.html #genlab-live): the visible panel in words.
+    announce(text) {
+      const region = document.getElementById('genlab-live');
+      if (region) region.textContent = text;
+      return !!region;
+    },
+    // The UI fonts genlab-loader.js fetched before the module started (window.GenlabFonts[name]:
+    // the bytes, or a message saying why not), handed over during this call.
+    font(name) {
+      const font = (window.GenlabFonts || {})[name];
+      if (font instanceof Uint8Array) app.fontLoaded(name, font);
+      else app.fontFailed(name, typeof font === 'string' ? font : `the page fetched no "${name}" font`);
+      return true;
+    },
   };
 
   window.GenlabBridge = { app, page };

@@ -73,14 +73,32 @@
     return WebAssembly.instantiate(bytes, imports);
   }
 
+  // The UI fonts (scripts/fonts.sh puts them in fonts/), fetched alongside the wasm; the module
+  // starts once both are here and copies them in (src/app/fonts.cpp). A font that fails leaves
+  // a message instead of bytes: the app then uses ImGui's built-in font and says why.
+  const FONT_FILES = { ui: 'fonts/inter-ui.otf', mono: 'fonts/dejavu-sans-mono.ttf' };
+  const FONT_TIMEOUT_MS = 15000;  // a stalled font must not hold the app back
+  window.GenlabFonts = {};
+  function fetchFonts() {
+    return Promise.all(Object.entries(FONT_FILES).map(([name, url]) => {
+      const timeout = new Promise((resolve, reject) =>
+        setTimeout(() => reject(new Error('no answer in ' + FONT_TIMEOUT_MS / 1000 + ' s')), FONT_TIMEOUT_MS));
+      const bytes = fetchOk(url).then((response) => response.arrayBuffer());
+      return Promise.race([bytes, timeout]).then(
+        (buffer) => { window.GenlabFonts[name] = new Uint8Array(buffer); },
+        (err) => { window.GenlabFonts[name] = url + ': ' + String(err.message || err); });
+    }));
+  }
+  const fontsFetched = fetchFonts();
+
   window.Module = {
     canvas: document.getElementById('canvas'),
     print: (text) => console.log(text),
     printErr: (text) => console.warn(text),
     // Download the wasm ourselves to show progress, then hand it to emscripten.
     instantiateWasm(imports, successCallback) {
-      instantiateApp('genlab_app.wasm', imports)
-        .then((result) => successCallback(result.instance, result.module))
+      Promise.all([instantiateApp('genlab_app.wasm', imports), fontsFetched])
+        .then(([result]) => successCallback(result.instance, result.module))
         .catch((err) => { console.error(err); fail(String(err.message || err)); });
       return {};  // exports arrive asynchronously through successCallback
     },
@@ -143,7 +161,16 @@
 
   // The canvas has its own right-click behaviour (no browser menu); set here, not inline, so the
   // page runs under a Content-Security-Policy without 'unsafe-inline'.
-  document.getElementById('canvas').addEventListener('contextmenu', (e) => e.preventDefault());
+  const canvas = document.getElementById('canvas');
+  canvas.addEventListener('contextmenu', (e) => e.preventDefault());
+  // Tab belongs to the browser: SDL would swallow it (it prevents the default of every Tab on
+  // the window), so nobody could Tab into the canvas, or out of it again. Stopped here, in the
+  // capture phase before SDL's window listener; inside the app the arrow keys navigate.
+  const keepTabForBrowser = (e) => { if (e.key === 'Tab') e.stopImmediatePropagation(); };
+  window.addEventListener('keydown', keepTabForBrowser, true);
+  window.addEventListener('keyup', keepTabForBrowser, true);
+  // SDL prevents the default of mousedown, which is what would focus the canvas on a click.
+  canvas.addEventListener('pointerdown', () => { if (document.activeElement !== canvas) canvas.focus({ preventScroll: true }); });
 
   setStatus('Loading GenLab…');
   const script = document.createElement('script');

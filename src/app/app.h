@@ -74,6 +74,10 @@ struct Panel {
     virtual nlohmann::json state() const { return nlohmann::json::object(); }
     // Applies the fields it knows; throws std::invalid_argument with a message for bad values.
     virtual void set_state(const nlohmann::json& state) { (void)state; }
+    // The panel's current output in words, for screen readers (the page's ARIA live region,
+    // #genlab-live): "16 digits from the GAN, seed 1; the classifier reads 4 2 3 9 ...".
+    // Called every frame for the visible panel; the page is told only when the text changes.
+    virtual std::string describe() { return title(); }
     // Panel-specific test/embedding queries (window.genlab.query(panel, json)).
     virtual nlohmann::json query(const nlohmann::json& request) {
         (void)request;

@@ -53,6 +53,10 @@ void note_active_panel(const std::string& id);
 void request_tab_switch(const std::string& id);
 std::string take_tab_switch();  // "" when none pending
 
+// The page's answer to page::request_font (fonts.cpp): the font's bytes, or why it has none.
+void on_font_loaded(const std::string& name, std::vector<uint8_t> bytes);
+void on_font_failed(const std::string& name, const std::string& message);
+
 // Smoothed CPU time of one frame (UI, panel ticks, GL submit) in ms, for the status line and
 // genlab.state().frame_ms.
 double frame_cpu_ms();

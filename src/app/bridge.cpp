@@ -18,6 +18,8 @@
 //   genlab_train_upload(bytes, n, name)               the Train panel's Upload file chooser
 //   genlab_train_worker_status / _on_snapshot / _on_weights / _on_reply   the training worker
 //                                                     client (web/genlab-train.js)
+//   genlab_font_loaded(name, bytes, n) / genlab_font_failed(name, message)   the page's answer,
+//                                                     during the call, to page::request_font
 // Returned strings live until the next call of the same function; byte buffers belong to JS
 // (it frees them after the call) and are copied here.
 //
@@ -26,6 +28,7 @@
 #include "app/app.h"
 #include "app/app_internal.h"
 #include "app/bridge.h"
+#include "app/fonts.h"
 #include "app/ui_models.h"
 #include "schema/panel_schema.h"
 
@@ -91,6 +94,8 @@ void train_worker_data(const std::string& what, const uint8_t* bytes, size_t len
     call_page("trainData", {what}, bytes, length);
 }
 void train_worker_serialise(const std::string& purpose) { call_page("trainSerialise", {purpose}); }
+void request_font(const std::string& name) { call_page("font", {name}); }
+void announce(const std::string& text) { call_page("announce", {text}); }
 double device_pixel_ratio() { return emscripten_get_device_pixel_ratio(); }
 double heap_bytes() { return double(emscripten_get_heap_size()); }
 
@@ -114,6 +119,7 @@ EMSCRIPTEN_KEEPALIVE const char* genlab_state() {
         out["panels"] = ids;
         out["weights"] = app::weights_state();
         out["timing"] = app::frame_timing();
+        out["fonts"] = app::fonts_json();
         out["state"] = active ? active->state() : nlohmann::json::object();
     } catch (const std::exception& e) {
         out = error_json(e.what());
@@ -214,5 +220,13 @@ EMSCRIPTEN_KEEPALIVE void genlab_train_on_weights(const char* purpose, const cha
 }
 
 EMSCRIPTEN_KEEPALIVE void genlab_train_on_reply(const char* reply) { app::on_train_reply(reply ? reply : "{}"); }
+
+EMSCRIPTEN_KEEPALIVE void genlab_font_loaded(const char* name, const uint8_t* bytes, int length) {
+    app::on_font_loaded(name ? name : "", copy_bytes(bytes, length));
+}
+
+EMSCRIPTEN_KEEPALIVE void genlab_font_failed(const char* name, const char* message) {
+    app::on_font_failed(name ? name : "", message ? message : "unknown error");
+}
 
 }  // extern "C"

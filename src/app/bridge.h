@@ -28,6 +28,12 @@ void train_worker_stop();
 void train_worker_command(const std::string& json);
 void train_worker_data(const std::string& what, const uint8_t* bytes, size_t length);
 void train_worker_serialise(const std::string& purpose);
+// Asks for a UI font the page fetched before start-up (web/genlab-loader.js; name "ui" or
+// "mono"); the page answers during the call with genlab_font_loaded or genlab_font_failed.
+void request_font(const std::string& name);
+// Puts `text` into the page's ARIA live region (#genlab-live in index.html), which screen
+// readers read out (main.cpp: each panel's describe(), when it changes).
+void announce(const std::string& text);
 // The browser's devicePixelRatio and the wasm heap's size in bytes.
 double device_pixel_ratio();
 double heap_bytes();

@@ -5,7 +5,7 @@
 // [SECTION] Frame budget — every panel's tick(budget_ms) runs each frame, budgets shrink as
 //                          the frame fills so the whole frame stays within ~16 ms
 // [SECTION] UI           — header, tab bar, active panel, status line
-// [SECTION] main         — SDL/GL/ImGui setup, HiDPI font, touch
+// [SECTION] main         — SDL/GL/ImGui setup, HiDPI fonts (fonts.cpp), touch
 #include <SDL.h>
 #include <SDL_opengles2.h>
 #include <emscripten/emscripten.h>  // emscripten_set_main_loop
@@ -13,6 +13,7 @@
 #include "app/app.h"
 #include "app/app_internal.h"
 #include "app/bridge.h"
+#include "app/fonts.h"
 
 #include "imgui.h"
 #include "imgui_impl_opengl3.h"
@@ -107,6 +108,9 @@ void draw_ui() {
                                    ImGuiWindowFlags_NoBringToFrontOnFocus;
     ImGui::PushStyleVar(ImGuiStyleVar_WindowRounding, 0.0f);
     ImGui::PushStyleVar(ImGuiStyleVar_WindowBorderSize, 0.0f);
+    // Focused from the start, so the arrow keys navigate before anything was clicked. The panels'
+    // child windows are NavFlattened: the arrows cross into them as if they were one window.
+    if (!g_app.first_frame_done) ImGui::SetNextWindowFocus();
     ImGui::Begin("GenLab", nullptr, flags);
     ImGui::PopStyleVar(2);
 
@@ -117,7 +121,7 @@ void draw_ui() {
         app::take_tab_switch();
         app::draw_url_notes();
         if (app::Panel* panel = app::active_panel()) {
-            ImGui::BeginChild("panel", ImVec2(0, -status_height), false);
+            ImGui::BeginChild("panel", ImVec2(0, -status_height), false, ImGuiWindowFlags_NavFlattened);
             ImGui::PushID(panel->id());
             panel->draw();
             ImGui::PopID();
@@ -147,7 +151,7 @@ void draw_ui() {
                 switch_to == panel->id() ? ImGuiTabItemFlags_SetSelected : ImGuiTabItemFlags_None;
             if (ImGui::BeginTabItem(panel->title(), nullptr, tab_flags)) {
                 if (switch_to.empty() || switch_to == panel->id()) app::note_active_panel(panel->id());
-                ImGui::BeginChild("panel", ImVec2(0, -status_height), false);
+                ImGui::BeginChild("panel", ImVec2(0, -status_height), false, ImGuiWindowFlags_NavFlattened);
                 ImGui::PushID(panel->id());
                 panel->draw();
                 ImGui::PopID();
@@ -160,6 +164,25 @@ void draw_ui() {
     ImGui::SetCursorPosY(ImGui::GetWindowHeight() - status_height - ImGui::GetStyle().WindowPadding.y + 4);
     draw_status_line();
     ImGui::End();
+}
+
+// The visible panel's describe() into the page's live region (#genlab-live), when it changes
+// and at most every kLiveRegionMs, so a screen reader hears each new output once.
+constexpr double kLiveRegionMs = 500.0;
+
+void update_live_region() {
+    static std::string sent;
+    static Clock::time_point sent_at;
+    app::Panel* panel = app::active_panel();
+    if (!panel) return;
+    std::string title = panel->title();  // tab labels carry padding spaces
+    title.erase(0, title.find_first_not_of(' '));
+    title.erase(title.find_last_not_of(' ') + 1);
+    const std::string text = title + ": " + panel->describe();
+    if (text == sent || ms_since(sent_at) < kLiveRegionMs) return;
+    app::page::announce(text);
+    sent = text;
+    sent_at = Clock::now();
 }
 
 void apply_theme(const std::string& theme);
@@ -176,6 +199,7 @@ void frame() {
     draw_ui();
     const double ui_ms = ms_since(frame_start);
     tick_panels(frame_start);
+    update_live_region();
     ImGui::Render();
     const double tick_ms = ms_since(frame_start) - ui_ms;
 
@@ -202,6 +226,7 @@ void apply_theme(const std::string& theme) {
         c[ImGuiCol_WindowBg] = ImVec4(0.97f, 0.97f, 0.98f, 1.0f);
         c[ImGuiCol_ChildBg] = ImVec4(0.0f, 0.0f, 0.0f, 0.0f);
         c[ImGuiCol_TabActive] = ImVec4(0.62f, 0.75f, 0.95f, 1.0f);
+        c[ImGuiCol_NavHighlight] = ImVec4(0.80f, 0.38f, 0.0f, 1.0f);  // keyboard focus: dark orange
         g_app.clear_color = ImVec4(0.97f, 0.97f, 0.98f, 1.0f);
     } else {
         ImGui::StyleColorsDark(&style);
@@ -211,6 +236,7 @@ void apply_theme(const std::string& theme) {
         c[ImGuiCol_Tab] = ImVec4(0.14f, 0.16f, 0.20f, 1.0f);
         c[ImGuiCol_TabActive] = ImVec4(0.22f, 0.36f, 0.58f, 1.0f);
         c[ImGuiCol_TabHovered] = ImVec4(0.28f, 0.45f, 0.70f, 1.0f);
+        c[ImGuiCol_NavHighlight] = ImVec4(1.0f, 0.72f, 0.2f, 1.0f);  // keyboard focus: amber
         g_app.clear_color = ImVec4(0.09f, 0.10f, 0.12f, 1.0f);
     }
     g_app.theme = theme;
@@ -230,15 +256,8 @@ void setup_style(float dpr) {
     style.GrabMinSize = 12.0f;
     apply_theme("dark");
 
-    // One font atlas rasterised at devicePixelRatio; ImGui works in CSS pixels
-    // (DisplayFramebufferScale = drawable / window size), so the glyphs map 1:1 to device pixels.
-    ImGuiIO& io = ImGui::GetIO();
-    ImFontConfig config;
-    config.SizePixels = std::round(13.0f * dpr);
-    config.OversampleH = config.OversampleV = 1;
-    config.PixelSnapH = true;
-    io.Fonts->AddFontDefault(&config);
-    io.FontGlobalScale = 1.0f / dpr;
+    // One font atlas rasterised at devicePixelRatio (fonts.cpp).
+    app::load_fonts(dpr);
     g_app.font_scale = dpr;
 }
 
@@ -292,6 +311,9 @@ int main(int, char**) {
     ImGui::CreateContext();
     ImGuiIO& io = ImGui::GetIO();
     io.IniFilename = nullptr;  // no imgui.ini in the browser
+    // Arrow keys move between widgets, Space/Enter press them (the focused one is outlined in
+    // ImGuiCol_NavHighlight); web/genlab-loader.js leaves Tab to the browser.
+    io.ConfigFlags |= ImGuiConfigFlags_NavEnableKeyboard;
     const double dpr = app::page::device_pixel_ratio();
     setup_style(static_cast<float>(std::clamp(dpr, 1.0, 4.0)));
     ImGui_ImplSDL2_InitForOpenGL(g_app.window, g_app.gl);

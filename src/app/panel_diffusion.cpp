@@ -12,6 +12,7 @@
 //            {"op":"pixels"} -> {"n", "pixels": [n*784 uint8]} of the 16-D grid;
 //            {"op":"labels"} -> {"labels", "confidences"} of the 16-D grid (the classifier);
 //            {"op":"to_screen", "point": [x, y]} -> {"x", "y"} on the 2-D map.
+#include "app/plot.h"
 #include "app/ui_models.h"
 
 #include "io/image_write.h"
@@ -34,6 +35,7 @@ constexpr const char* kDiffusion2File = "diffusion2.safetensors";
 constexpr const char* kDiffusion16File = "diffusion16.safetensors";
 constexpr const char* kMnistTrainFile = "mnist-train-subset.bin";  // 6000 training digits
 constexpr float kRange = 3.5f;         // the 2-D map shows [-kRange, kRange]^2
+const plot::Axis kAxisX{-kRange, kRange, "z1"}, kAxisY{-kRange, kRange, "z2"};
 constexpr int kThumbs = 16;            // decoded particles (4 x 4)
 constexpr int kStripFrames = 10;       // denoising strip images
 constexpr int kTrailParticles = 120;   // particles whose paths are drawn
@@ -81,6 +83,19 @@ public:
                             {"train_step", trainer_.step}, {"train_loss", train_loss_},
                             {"trained_in_page", trained_in_page_}, {"sample_ms", sample_ms_}};
         return s;
+    }
+
+    std::string describe() override {
+        char out[160];
+        if (two_d_)
+            std::snprintf(out, sizeof out, "2-D latent diffusion: %d particles at t = %.2f (noise at t = 1, digits at t = 0)%s",
+                          particles_, t_, playing_ ? ", playing" : "");
+        else if (label_ >= 0)
+            std::snprintf(out, sizeof out, "16-D latent diffusion: %d samples of the digit %d, seed %d, %d steps", grid_n_,
+                          label_, seed_, steps_);
+        else
+            std::snprintf(out, sizeof out, "16-D latent diffusion: %d samples, seed %d, %d steps", grid_n_, seed_, steps_);
+        return out;
     }
 
     // Keys, types and ranges: schema::panel("diffusion") (src/schema/panel_schema.cpp).
@@ -329,9 +344,14 @@ private:
         update_map_points(*vae);
 
         const ImVec2 avail = ImGui::GetContentRegionAvail();
-        const float side_w = narrow ? avail.x : std::clamp(avail.x * 0.34f, 240.0f, 360.0f);
-        const float map = narrow ? std::max(160.0f, std::min(avail.x - 4.0f, avail.y * 0.55f))
-                                 : std::max(160.0f, std::min(avail.x - side_w - 20.0f, avail.y - 4.0f));
+        // Wide: the map as tall as the panel, the controls and decodes in the width left over.
+        float side_w = narrow ? avail.x : std::clamp(avail.x * 0.34f, 240.0f, 360.0f);
+        const float map = narrow ? plot::square_side_for(ImVec2(avail.x, avail.y * 0.55f), kAxisX, kAxisY)
+                                 : plot::square_side_for(ImVec2(avail.x - side_w - 20.0f, avail.y - 4.0f), kAxisX, kAxisY);
+        if (!narrow) {
+            const plot::Margins m = plot::axis_margins(kAxisX, kAxisY);
+            side_w = std::max(side_w, avail.x - (m.left + map + m.right) - 24.0f);
+        }
         draw_map(map);
         if (!narrow) ImGui::SameLine(0, 20);
         ImGui::BeginGroup();
@@ -358,7 +378,7 @@ private:
         ImGui::PopItemWidth();
         ImGui::TextDisabled("%d particles, %s %d steps, %.1f ms", particles_,
                             models::flow_sampler_name(defaults2_.sampler), steps_, sample_ms_);
-        draw_thumbs(*vae, narrow ? 40.0f : 52.0f);
+        draw_thumbs(*vae, narrow ? 40.0f : std::clamp(std::min(side_w / 4, (avail.y - 380.0f) / 4), 52.0f, 100.0f));
         draw_training();
         ImGui::EndGroup();
     }
@@ -376,9 +396,14 @@ private:
         map_labels_.assign(digits->labels.begin(), digits->labels.end());
     }
 
+    // The map as a square of `size` pixels with its axes around it (plot.h).
     void draw_map(float size) {
-        map_origin_ = ImGui::GetCursorScreenPos();
+        const ImVec2 cursor = ImGui::GetCursorScreenPos();
+        ImVec2 total;
+        const plot::Frame frame = plot::square_frame(cursor, size, kAxisX, kAxisY, &total);
+        map_origin_ = frame.min;
         map_size_ = size;
+        ImGui::SetCursorScreenPos(frame.min);
         ImGui::InvisibleButton("flowmap", ImVec2(size, size));
         remember_item_rect("diffusion/map");
         ImDrawList* dl = ImGui::GetWindowDrawList();
@@ -416,10 +441,12 @@ private:
             dl->AddCircleFilled(to_screen(p(i, 0), p(i, 1)), i < kThumbs ? 3.2f : 2.2f, colour, 8);
         }
         dl->PopClipRect();
-        dl->AddRect(a, b, IM_COL32(70, 76, 92, 255));
-        char corner[64];
-        std::snprintf(corner, sizeof corner, "t = %.2f   [-%.1f, %.1f]^2", t_, kRange, kRange);
+        plot::draw_axes(dl, frame, false);
+        char corner[32];
+        std::snprintf(corner, sizeof corner, "t = %.2f", t_);
         dl->AddText(ImVec2(a.x + 6, b.y - ImGui::GetTextLineHeight() - 4), IM_COL32(200, 200, 210, 170), corner);
+        ImGui::SetCursorScreenPos(cursor);
+        ImGui::Dummy(total);
     }
 
     // The first kThumbs particles decoded at the current t, as a 4 x 4 grid texture.
@@ -540,7 +567,7 @@ private:
         const ImVec2 avail = ImGui::GetContentRegionAvail();
         const ImVec2 controls_size = narrow ? ImVec2(0, std::clamp(avail.y * 0.4f, 150.0f, 240.0f))
                                             : ImVec2(std::clamp(avail.x * 0.3f, 240.0f, 340.0f), 0);
-        ImGui::BeginChild("controls", controls_size, true);
+        ImGui::BeginChild("controls", controls_size, true, ImGuiWindowFlags_NavFlattened);
         ImGui::PushItemWidth(std::min(controls_size.x > 0 ? controls_size.x * 0.5f : 180.0f, 180.0f));
         draw_common_controls(shipped16_.config.classes > 0);
         if (Control c("n"); c) {
@@ -552,7 +579,7 @@ private:
                            "field carries them to a digit's latent code, which the VAE decodes.");
         ImGui::EndChild();
         if (!narrow) ImGui::SameLine();
-        ImGui::BeginChild("samples", ImVec2(0, 0), false);
+        ImGui::BeginChild("samples", ImVec2(0, 0), false, ImGuiWindowFlags_NavFlattened);
         ensure_16d();
         const float width = ImGui::GetContentRegionAvail().x;
         const int cols = std::max(1, std::min(grid_n_, static_cast<int>(std::ceil(std::sqrt(double(grid_n_))))));

@@ -35,7 +35,7 @@ public:
         // Narrow (embeds from 320 px): the pad takes the width, the results go below it.
         const bool narrow = narrow_layout();
         const float pad_size = narrow ? std::clamp(std::min(avail.x - 4.0f, avail.y * 0.6f), 140.0f, 520.0f)
-                                      : std::clamp(std::min(avail.x * 0.45f, avail.y - 70.0f), 140.0f, 520.0f);
+                                      : std::clamp(std::min(avail.x * 0.45f, avail.y - 70.0f), 140.0f, 640.0f);
 
         ImGui::BeginGroup();
         ImGui::TextColored(ImVec4(0.55f, 0.75f, 1.0f, 1.0f), "Draw a digit");
@@ -58,6 +58,15 @@ public:
         ensure_results();
         draw_results(std::max(200.0f, ImGui::GetContentRegionAvail().x));
         ImGui::EndGroup();
+    }
+
+    std::string describe() override {
+        if (ink() == 0) return "drawing pad: empty; draw a digit with the mouse or a finger";
+        if (label_ < 0) return "drawing pad: your drawing (the classifier is loading)";
+        char out[96];
+        std::snprintf(out, sizeof out, "drawing pad: the classifier reads your drawing as %d (%.0f%% sure)", label_,
+                      confidence_ * 100.0f);
+        return out;
     }
 
     nlohmann::json state() const override {
@@ -225,7 +234,7 @@ private:
 
     void draw_results(float width) {
         const bool any = ink() > 0;
-        const float img = std::clamp(width * 0.28f, 84.0f, 168.0f);
+        const float img = std::clamp(width * 0.33f, 84.0f, 240.0f);
         ImGui::TextColored(ImVec4(0.55f, 0.75f, 1.0f, 1.0f), "What the models see");
         auto column = [&](const char* caption, const GrayTexture* tex) {
             ImGui::BeginGroup();
@@ -247,7 +256,7 @@ private:
             ImGui::SameLine(0, 0);
             ImGui::Text("  (%.0f%% sure)", confidence_ * 100.0f);
             // Probability bars for all ten digits.
-            const float bar_w = std::min(width - 40.0f, 320.0f);
+            const float bar_w = std::min(width - 40.0f, 2 * img + 16.0f);
             for (int k = 0; k < 10; ++k) {
                 ImGui::Text("%d", k);
                 ImGui::SameLine();

@@ -35,11 +35,11 @@ public:
         const ImVec2 avail = ImGui::GetContentRegionAvail();
         const ImVec2 controls_size = narrow ? ImVec2(0, std::clamp(avail.y * 0.42f, 150.0f, 260.0f))
                                             : ImVec2(std::clamp(avail.x * 0.28f, 230.0f, 330.0f), 0);
-        ImGui::BeginChild("controls", controls_size, true);
+        ImGui::BeginChild("controls", controls_size, true, ImGuiWindowFlags_NavFlattened);
         draw_controls();
         ImGui::EndChild();
         if (!narrow) ImGui::SameLine();
-        ImGui::BeginChild("grid", ImVec2(0, 0), false);
+        ImGui::BeginChild("grid", ImVec2(0, 0), false, ImGuiWindowFlags_NavFlattened);
         if (weights_gate(slot, conditional_ ? "conditional GAN" : "GAN")) {
             if (ensure_samples(false)) draw_grid();
         }
@@ -57,6 +57,19 @@ public:
                 {"labels", labels_},
                 {"z", z_edit_},
                 {"z_row", z_edit_.empty() ? -1 : z_edit_row_}};
+    }
+
+    std::string describe() override {
+        if (rows_done_ != n_ || dirty_) return "GAN sampler: making " + std::to_string(n_) + " digits";
+        std::string out = std::to_string(n_) + (n_ == 1 ? " digit" : " digits") + " from the " +
+                          (conditional_ ? "class-conditional GAN" : "GAN") + ", seed " + std::to_string(seed_);
+        if (conditional_ && digit_class_ >= 0) out += ", all asked to be " + std::to_string(digit_class_);
+        if (!labels_.empty()) {
+            out += "; the classifier reads";
+            for (size_t i = 0; i < labels_.size() && i < 16; ++i) out += " " + std::to_string(labels_[i]);
+            if (labels_.size() > 16) out += " ...";
+        }
+        return out;
     }
 
     // Keys, types and ranges: schema::panel("gan") (src/schema/panel_schema.cpp).
@@ -310,7 +323,7 @@ private:
         ImGui::Text("Latent z of sample #%d", selected_ + 1);
         ImGui::TextDisabled("click a digit to select it");
         if (z_.rows() == n_ && selected_ < z_.rows()) {
-            ImGui::BeginChild("z", ImVec2(0, 0), false);
+            ImGui::BeginChild("z", ImVec2(0, 0), false, ImGuiWindowFlags_NavFlattened);
             ImGui::PushItemWidth(-1);
             bool changed = false;
             for (int j = 0; j < z_.cols(); ++j) {
@@ -341,13 +354,21 @@ private:
 
     void draw_grid() {
         ImVec2 avail = ImGui::GetContentRegionAvail();
+        avail.x -= 4;  // the selection outline is drawn just outside a cell
         avail.y -= ImGui::GetTextLineHeightWithSpacing() + ImGui::GetStyle().ItemSpacing.y;  // caption line
-        const int cols = std::max(1, int(std::ceil(std::sqrt(double(n_) * avail.x / std::max(avail.y, 1.0f)))));
-        const int rows = (n_ + cols - 1) / cols;
         const float text_h = ImGui::GetTextLineHeight();
         const float gap = 10.0f;
-        float cell = std::min((avail.x - gap * (cols - 1)) / cols, (avail.y - rows * (text_h + gap)) / rows);
-        cell = std::clamp(cell, 28.0f, 220.0f);
+        // The column count that gives the largest cells in the space there is (each cell is a
+        // square digit plus its label line).
+        auto cell_for = [&](int columns) {
+            const int r = (n_ + columns - 1) / columns;
+            return std::min((avail.x - gap * (columns - 1)) / columns, (avail.y - r * (text_h + gap)) / r);
+        };
+        int cols = 1;
+        for (int c = 2; c <= n_; ++c)
+            if (cell_for(c) > cell_for(cols)) cols = c;
+        const int rows = (n_ + cols - 1) / cols;
+        const float cell = std::clamp(cell_for(cols), 28.0f, 260.0f);
         const ImVec2 origin = ImGui::GetCursorScreenPos();
         const bool have_labels = labels_.size() == static_cast<size_t>(n_);
         for (int i = 0; i < n_; ++i) {

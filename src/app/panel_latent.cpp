@@ -6,6 +6,7 @@
 // query ops: {"op":"preview"} -> {"point": [x, y], "pixels": [784]}
 //            {"op":"to_screen", "point": [x, y]} -> {"x", "y"} in CSS pixels (for tests)
 //            {"op":"scatter"} -> {"points": n}; {"op":"drawing_point"} -> {"point"} or null
+#include "app/plot.h"
 #include "app/ui_models.h"
 #include "schema/panel_schema.h"
 
@@ -19,6 +20,7 @@ namespace {
 constexpr int kGrid = 15;
 // The map shows [-kRange, kRange]^2: the range the schema gives the point (panel_schema.cpp).
 const float kRange = float(schema::panel("latent").key("point").max);
+const plot::Axis kAxisX{-kRange, kRange, "z1"}, kAxisY{-kRange, kRange, "z2"};
 
 class LatentPanel final : public Panel {
 public:
@@ -34,14 +36,18 @@ public:
         const ImVec2 avail = ImGui::GetContentRegionAvail();
         // Narrow (embeds from 320 px): the map on top, the decode below it.
         const bool narrow = narrow_layout();
-        const float side_w = narrow ? avail.x : std::clamp(avail.x * 0.3f, 220.0f, 340.0f);
-        const float map = narrow ? std::max(160.0f, std::min(avail.x - 4.0f, avail.y * 0.6f))
-                                 : std::max(160.0f, std::min(avail.x - side_w - 20.0f, avail.y - 4.0f));
+        float side_w = narrow ? avail.x : std::clamp(avail.x * 0.3f, 220.0f, 360.0f);
+        const float map = narrow ? plot::square_side_for(ImVec2(avail.x, avail.y * 0.6f), kAxisX, kAxisY)
+                                 : plot::square_side_for(ImVec2(avail.x - side_w - 20.0f, avail.y - 4.0f), kAxisX, kAxisY);
+        if (!narrow) {  // the map is as tall as the panel; the side column takes the width left
+            const plot::Margins m = plot::axis_margins(kAxisX, kAxisY);
+            side_w = std::max(side_w, avail.x - (m.left + map + m.right) - 24.0f);
+        }
         draw_map(*vae, map);
         if (!narrow) ImGui::SameLine(0, 20);
         ImGui::BeginGroup();
         ImGui::TextColored(ImVec4(0.55f, 0.75f, 1.0f, 1.0f), "Decode of the selected point");
-        digit_image(preview_tex_, std::min(side_w, narrow ? 96.0f : 220.0f));
+        digit_image(preview_tex_, narrow ? 96.0f : std::min(side_w, avail.y * 0.45f));
         ImGui::Text("z = (%.2f, %.2f)", point_[0], point_[1]);
         ImGui::TextDisabled("click or drag on the map");
         ImGui::Spacing();
@@ -73,6 +79,20 @@ public:
     nlohmann::json state() const override {
         return {{"point", {point_[0], point_[1]}}, {"manifold", show_manifold_}, {"scatter", show_scatter_},
                 {"points", points_.rows()}};
+    }
+
+    std::string describe() override {
+        char out[160];
+        std::snprintf(out, sizeof out, "latent map of the 2-D VAE: the point z = (%.2f, %.2f) decodes to %s",
+                      point_[0], point_[1],
+                      preview_label_ >= 0 ? ("a digit the classifier reads as " + std::to_string(preview_label_)).c_str()
+                                          : "a digit");
+        std::string s = out;
+        if (have_drawing_) {
+            std::snprintf(out, sizeof out, "; your drawing encodes at (%.2f, %.2f)", drawing_point_[0], drawing_point_[1]);
+            s += out;
+        }
+        return s;
     }
 
     // Keys, types and ranges: schema::panel("latent") (src/schema/panel_schema.cpp).
@@ -119,6 +139,7 @@ private:
     std::vector<int> point_labels_;
     float drawing_point_[2] = {0, 0};
     bool have_drawing_ = false;
+    int preview_label_ = -1;  // the classifier's reading of the preview (-1: not ready)
     ImVec2 map_origin_;
     float map_size_ = 0;
 
@@ -187,6 +208,10 @@ private:
             decode_point(preview_, point_[0], point_[1], vae);
             preview_tex_.upload(preview_.row(0).data(), 28, 28);
             preview_dirty_ = false;
+            std::vector<int> labels;
+            std::vector<float> confidences;
+            classify_images(preview_, labels, confidences);
+            preview_label_ = labels.empty() ? -1 : labels[0];
         }
     }
 
@@ -194,9 +219,14 @@ private:
         return io::mnist_images_to_matrix(digits, 0, -1);
     }
 
+    // The map as a square of `size` pixels with its axes around it (plot.h).
     void draw_map(models::Vae& vae, float size) {
-        map_origin_ = ImGui::GetCursorScreenPos();
+        const ImVec2 cursor = ImGui::GetCursorScreenPos();
+        ImVec2 total;
+        const plot::Frame frame = plot::square_frame(cursor, size, kAxisX, kAxisY, &total);
+        map_origin_ = frame.min;
         map_size_ = size;
+        ImGui::SetCursorScreenPos(frame.min);
         ImGui::InvisibleButton("map", ImVec2(size, size));
         remember_item_rect("latent/map");
         const bool hovered = ImGui::IsItemHovered();
@@ -213,7 +243,7 @@ private:
             const ImU32 tint = show_scatter_ ? IM_COL32(255, 255, 255, 120) : IM_COL32(255, 255, 255, 255);
             dl->AddImage(manifold_tex_.im_id(), a, b, ImVec2(0, 0), ImVec2(1, 1), tint);
         }
-        // Axes through the origin and a tick every unit.
+        // Lines through the origin; the ticks are on the axes outside.
         const ImVec2 o = to_screen(0, 0);
         dl->AddLine(ImVec2(a.x, o.y), ImVec2(b.x, o.y), IM_COL32(255, 255, 255, 40));
         dl->AddLine(ImVec2(o.x, a.y), ImVec2(o.x, b.y), IM_COL32(255, 255, 255, 40));
@@ -238,10 +268,7 @@ private:
             dl->AddCircle(d, 8.0f, IM_COL32(255, 255, 255, 255), 16, 2.5f);
             dl->AddText(ImVec2(d.x + 10, d.y - 8), IM_COL32(255, 255, 255, 255), "you");
         }
-        dl->AddRect(a, b, IM_COL32(70, 76, 92, 255));
-        char corner[32];
-        std::snprintf(corner, sizeof corner, "[-%.0f, %.0f]^2", kRange, kRange);
-        dl->AddText(ImVec2(a.x + 6, b.y - ImGui::GetTextLineHeight() - 4), IM_COL32(200, 200, 210, 160), corner);
+        plot::draw_axes(dl, frame, false);
 
         if (hovered && !ImGui::IsItemActive()) {
             float x = 0, y = 0;
@@ -254,6 +281,8 @@ private:
             digit_image(hover_tex_, 84.0f);
             ImGui::EndTooltip();
         }
+        ImGui::SetCursorScreenPos(cursor);
+        ImGui::Dummy(total);
     }
 };
 

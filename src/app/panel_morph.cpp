@@ -38,6 +38,22 @@ nlohmann::json endpoint_json(const Endpoint& e) {
     return nullptr;
 }
 
+// "a 7" (a test digit, its label once the data is here), "a random sample", "your drawing".
+std::string endpoint_words(const Endpoint& e) {
+    switch (e.source) {
+        case EndpointSource_Test: {
+            const io::MnistSplit* digits = mnist_test_digits();
+            if (digits && e.index >= 0 && size_t(e.index) < digits->labels.size())
+                return "a " + std::to_string(int(digits->labels[size_t(e.index)])) + " (test digit " +
+                       std::to_string(e.index) + ")";
+            return "test digit " + std::to_string(e.index);
+        }
+        case EndpointSource_Random: return "a random sample (seed " + std::to_string(e.seed) + ")";
+        case EndpointSource_Drawing: return "your drawing";
+    }
+    return "?";
+}
+
 class MorphPanel final : public Panel {
 public:
     MorphPanel() {
@@ -63,18 +79,18 @@ public:
         const float card = narrow ? (w - spacing) * 0.5f : std::clamp(w * 0.26f, 220.0f, 330.0f);
         const bool show_a = !control_hidden("a"), show_b = !control_hidden("b");
         if (show_a) {
-            ImGui::BeginChild("A", ImVec2(show_b ? card : 0, card_height()), true);
+            ImGui::BeginChild("A", ImVec2(show_b ? card : 0, card_height()), true, ImGuiWindowFlags_NavFlattened);
             if (Control c("a"); c) draw_endpoint("Endpoint A", a_, digits);
             ImGui::EndChild();
         }
         if (show_b) {
             if (show_a) ImGui::SameLine();
-            ImGui::BeginChild("B", ImVec2(narrow || !show_a ? 0 : card, card_height()), true);
+            ImGui::BeginChild("B", ImVec2(narrow || !show_a ? 0 : card, card_height()), true, ImGuiWindowFlags_NavFlattened);
             if (Control c("b"); c) draw_endpoint("Endpoint B", b_, digits);
             ImGui::EndChild();
         }
         if ((show_a || show_b) && !narrow) ImGui::SameLine();
-        ImGui::BeginChild("path", ImVec2(0, card_height()), true);
+        ImGui::BeginChild("path", ImVec2(0, card_height()), true, ImGuiWindowFlags_NavFlattened);
         draw_path_controls();
         ImGui::EndChild();
 
@@ -82,7 +98,7 @@ public:
         const float strip_height = narrow ? std::max(ImGui::GetContentRegionAvail().y, 240.0f) : 0.0f;
         const float half = show_gan && !narrow
                                ? (ImGui::GetContentRegionAvail().x - spacing) * 0.5f : 0.0f;
-        ImGui::BeginChild("vae", ImVec2(half, strip_height), true);
+        ImGui::BeginChild("vae", ImVec2(half, strip_height), true, ImGuiWindowFlags_NavFlattened);
         ImGui::TextColored(ImVec4(0.55f, 0.75f, 1.0f, 1.0f), "VAE latent space (16-d)");
         if (weights_gate(request_weights(kVae16File), "VAE (16-d)") &&
             data_gate(request_data(kMnistTestFile), "MNIST test digits") && vae && digits) {
@@ -95,7 +111,7 @@ public:
         ImGui::EndChild();
         if (!show_gan) return;
         if (!narrow) ImGui::SameLine();
-        ImGui::BeginChild("gan", ImVec2(0, strip_height), true);
+        ImGui::BeginChild("gan", ImVec2(0, strip_height), true, ImGuiWindowFlags_NavFlattened);
         ImGui::TextColored(ImVec4(0.55f, 0.75f, 1.0f, 1.0f), "GAN latent space (two random z)");
         if (weights_gate(request_weights(kGanFile), "GAN") && gan) {
             update_gan(*gan);
@@ -135,6 +151,13 @@ public:
         return {{"t", t_}, {"steps", steps_}, {"slerp", slerp_}, {"playing", playing_},
                 {"a", endpoint_json(a_)}, {"b", endpoint_json(b_)},
                 {"gan_seeds", {gan_seed_a_, gan_seed_b_}}};
+    }
+
+    std::string describe() override {
+        char t[32];
+        std::snprintf(t, sizeof t, "%.2f", t_);
+        return std::string("VAE morph from ") + endpoint_words(a_) + " to " + endpoint_words(b_) + " at t = " + t +
+               (playing_ ? ", playing" : "") + (slerp_ ? " (spherical path)" : "");
     }
 
     // Keys, types and ranges: schema::panel("morph") (src/schema/panel_schema.cpp).
@@ -410,7 +433,7 @@ private:
     void draw_strip(const std::vector<GrayTexture>& strip, const GrayTexture& preview) {
         const float avail_w = ImGui::GetContentRegionAvail().x;
         const float preview_size = std::clamp(std::min(avail_w * 0.5f, ImGui::GetContentRegionAvail().y -
-                                                       avail_w / steps_ - 80.0f), 64.0f, 260.0f);
+                                                       avail_w / steps_ - 80.0f), 64.0f, 400.0f);
         ImGui::SetCursorPosX(ImGui::GetCursorPosX() + (avail_w - preview_size) * 0.5f);
         digit_image(preview, preview_size);
         const float gap = 4.0f;

@@ -9,6 +9,8 @@
 // [SECTION] State     — window.genlab state()/set()/query()
 #include "app/app.h"
 #include "app/bridge.h"
+#include "app/fonts.h"
+#include "app/plot.h"
 #include "models/char_rnn.h"
 #include "nn/rng.h"
 #include "schema/panel_schema.h"
@@ -61,6 +63,11 @@ public:
     void draw() override;
     void tick(double budget_ms) override;
     nlohmann::json state() const override;
+    std::string describe() override {
+        if (generating_) return "generating " + std::to_string(length_) + " characters of text...";
+        if (generated_.empty()) return "text generator: press Generate";
+        return "generated text: " + generated_prime_ + generated_;
+    }
     void set_state(const nlohmann::json& state) override;
     nlohmann::json query(const nlohmann::json& request) override;
 
@@ -237,7 +244,7 @@ void TextPanel::draw() {
                              : narrow ? ImVec2(0, std::floor(avail.y * 0.62f))
                                       : ImVec2(std::max(320.0f, avail.x * 0.55f), 0);
     const float slider_width = narrow ? std::max(100.0f, avail.x * 0.45f) : 200.0f;
-    ImGui::BeginChild("text_controls", left_size, false);
+    ImGui::BeginChild("text_controls", left_size, false, ImGuiWindowFlags_NavFlattened);
 
     int cell_index = cell_ == "gru" ? 1 : 0;
     bool cell_changed = false;
@@ -264,8 +271,10 @@ void TextPanel::draw() {
 
     if (app::Control c("prime"); c) {
         ImGui::TextUnformatted("Prime (any text; characters the model never saw are mapped)");
+        ImGui::PushFont(app::mono_font());
         ImGui::InputTextMultiline("##prime", prime_.data(), prime_.size(),
                                   ImVec2(-1, ImGui::GetTextLineHeight() * 3.5f));
+        ImGui::PopFont();
         note_widget("prime");
     }
     if (app::Control c("temperature"); c) {
@@ -324,8 +333,11 @@ void TextPanel::draw() {
     if (!error_.empty()) ImGui::TextColored(ImVec4(1.0f, 0.55f, 0.5f, 1.0f), "%s", error_.c_str());
 
     if (app::Control c("follow"); c) ImGui::Checkbox("follow output", &auto_scroll_);
-    ImGui::BeginChild("text_output", ImVec2(0, 0), true);
+    // Narrow: the controls scroll, and the output keeps at least 8 lines below them.
+    const float output_h = narrow ? std::max(ImGui::GetContentRegionAvail().y, 8 * ImGui::GetTextLineHeightWithSpacing()) : 0.0f;
+    ImGui::BeginChild("text_output", ImVec2(0, output_h), true, ImGuiWindowFlags_NavFlattened);
     ImGui::PushTextWrapPos(0.0f);
+    ImGui::PushFont(app::mono_font());
     if (!generated_prime_.empty() || !generated_.empty()) {
         ImGui::PushStyleColor(ImGuiCol_Text, ImVec4(0.55f, 0.75f, 1.0f, 1.0f));
         // The prime as the model read it (normalized: what it conditions on).
@@ -336,6 +348,7 @@ void TextPanel::draw() {
     } else {
         ImGui::TextDisabled("Press Generate.");
     }
+    ImGui::PopFont();
     ImGui::PopTextWrapPos();
     if (generating_ && auto_scroll_) ImGui::SetScrollHereY(1.0f);
     ImGui::EndChild();
@@ -343,7 +356,7 @@ void TextPanel::draw() {
 
     if (!show_distribution) return;
     if (!narrow) ImGui::SameLine();
-    ImGui::BeginChild("text_distribution", ImVec2(0, 0), true);
+    ImGui::BeginChild("text_distribution", ImVec2(0, 0), true, ImGuiWindowFlags_NavFlattened);
     update_distribution();
     ImGui::TextUnformatted("Next-character distribution");
     if (bar_ids_.empty()) {
@@ -351,38 +364,32 @@ void TextPanel::draw() {
     } else {
         ImGui::Text("entropy: raw %.2f bits, at T=%.2f %.2f bits", entropy_bits(probs_raw_),
                     temperature_, entropy_bits(probs_temp_));
-        const ImU32 raw_color = IM_COL32(120, 130, 150, 255);
-        const ImU32 temp_color = IM_COL32(90, 170, 255, 255);
-        ImDrawList* dl = ImGui::GetWindowDrawList();
-        ImVec2 p = ImGui::GetCursorScreenPos();
-        dl->AddRectFilled(p, ImVec2(p.x + 10, p.y + 10), raw_color);
-        ImGui::Dummy(ImVec2(12, 10));
-        ImGui::SameLine();
-        ImGui::TextUnformatted("raw (T=1)");
-        ImGui::SameLine();
-        p = ImGui::GetCursorScreenPos();
-        dl->AddRectFilled(ImVec2(p.x, p.y + 2), ImVec2(p.x + 10, p.y + 12), temp_color);
-        ImGui::Dummy(ImVec2(12, 10));
-        ImGui::SameLine();
-        ImGui::Text("at temperature %.2f%s", temperature_, top_k_ > 0 ? " + top-k" : "");
-
-        const float label_w = ImGui::CalcTextSize("'\\n'").x + 8;
-        const float bar_h = std::max(6.0f, ImGui::GetTextLineHeight() * 0.5f);
+        // Top characters by their raw probability, each with its bar at T = 1 and at the
+        // chosen temperature (plot.h: x axis, hover read-out).
+        const models::CharRnn& shown = gen_model_ ? *gen_model_ : models_[cell_ == "gru" ? 1 : 0];
+        app::plot::BarChart chart;
+        chart.x_label = "probability";
+        char at_t_name[48];
+        std::snprintf(at_t_name, sizeof at_t_name, "at T = %.2f%s", temperature_, top_k_ > 0 ? " + top-k" : "");
+        chart.names[0] = "raw (T = 1)";
+        chart.names[1] = at_t_name;
         for (int id : bar_ids_) {
-            const char c = (gen_model_ ? gen_model_ : &models_[cell_ == "gru" ? 1 : 0])
-                               ->vocab.chars[size_t(id)];
-            const float raw = probs_raw_[size_t(id)], at_t = probs_temp_[size_t(id)];
-            ImGui::TextUnformatted(char_label(c).c_str());
-            ImGui::SameLine(label_w);
-            const ImVec2 origin = ImGui::GetCursorScreenPos();
-            const float width = std::max(40.0f, ImGui::GetContentRegionAvail().x - 60);
-            dl->AddRectFilled(origin, ImVec2(origin.x + width * raw, origin.y + bar_h), raw_color);
-            dl->AddRectFilled(ImVec2(origin.x, origin.y + bar_h),
-                              ImVec2(origin.x + width * at_t, origin.y + 2 * bar_h), temp_color);
-            ImGui::Dummy(ImVec2(width, 2 * bar_h));
-            ImGui::SameLine();
-            ImGui::Text("%.2f", at_t);
+            chart.categories.push_back(char_label(shown.vocab.chars[size_t(id)]));
+            chart.values[0].push_back(probs_raw_[size_t(id)]);
+            chart.values[1].push_back(probs_temp_[size_t(id)]);
         }
+        // Legend: a swatch per series.
+        ImDrawList* dl = ImGui::GetWindowDrawList();
+        for (int k = 0; k < 2; ++k) {
+            if (k) ImGui::SameLine(0, 16);
+            const ImVec2 p = ImGui::GetCursorScreenPos();
+            const float h = ImGui::GetTextLineHeight();
+            dl->AddRectFilled(ImVec2(p.x, p.y + h * 0.2f), ImVec2(p.x + h * 0.6f, p.y + h * 0.8f), chart.colors[k]);
+            ImGui::Dummy(ImVec2(h * 0.6f, h));
+            ImGui::SameLine(0, 6);
+            ImGui::TextUnformatted(chart.names[k]);
+        }
+        app::plot::bar_chart("bars", ImVec2(0, 0), chart);
     }
     ImGui::EndChild();
 }

@@ -15,6 +15,8 @@
 // [SECTION] UI
 // [SECTION] State     — window.genlab state()/set()/query()
 #include "app/app.h"
+#include "app/fonts.h"
+#include "app/plot.h"
 #include "app/app_internal.h"
 #include "app/bridge.h"
 #include "app/textures.h"
@@ -64,6 +66,21 @@ public:
     void draw() override;
     void tick(double budget_ms) override;
     nlohmann::json state() const override;
+    std::string describe() override {
+        const char* model = kind_ == JobKind::Vae ? "VAE" : kind_ == JobKind::Gan ? "GAN" : "char-RNN";
+        const char* units = kind_ == JobKind::Vae ? " nats (-ELBO)" : kind_ == JobKind::Gan ? " (D loss)" : " bits/char";
+        char out[160];
+        // While running, the step in hundreds: a screen reader hears progress, not a counter.
+        const long long step = running_ ? (long long)(step_ / 100 * 100) : (long long)step_;
+        const float loss = last_loss(0);
+        if (std::isfinite(loss))
+            std::snprintf(out, sizeof out, "%s the %s in the page: step %lld, loss %.3g%s", running_ ? "training" : "paused:",
+                          model, step, double(loss), units);
+        else
+            std::snprintf(out, sizeof out, "%s the %s in the page: step %lld", running_ ? "training" : "ready to train",
+                          model, step);
+        return out;
+    }
     void set_state(const nlohmann::json& state) override;
     nlohmann::json query(const nlohmann::json& request) override;
 
@@ -93,6 +110,7 @@ private:
     void download() { request_weights("download"); }
     void use_in_panel() { request_weights("use"); }
     float last_loss(size_t series = 0) const;
+    void draw_latent_preview(float width, float height);
 
     const schema::PanelSchema& schema_ = schema::panel("train");
     JobKind kind_ = JobKind::Vae;
@@ -448,76 +466,36 @@ void TrainPanel::on_upload(std::vector<uint8_t> bytes, const std::string& name) 
 // ---------------------------------------------------------------------------------------------
 // [SECTION] UI
 
-// PlotLines over at most `width` buckets (bucket means), so long histories stay cheap.
-void plot_history(const char* label, const std::vector<float>& values, const char* overlay,
-                  float height) {
-    static std::vector<float> buckets;
-    const int width = std::max(50, int(ImGui::GetContentRegionAvail().x));
-    const size_t n = values.size();
-    buckets.clear();
-    if (n <= size_t(width)) {
-        buckets.assign(values.begin(), values.end());
-    } else {
-        for (int b = 0; b < width; ++b) {
-            const size_t lo = n * size_t(b) / size_t(width), hi = n * size_t(b + 1) / size_t(width);
-            double sum = 0;
-            for (size_t i = lo; i < hi; ++i) sum += values[i];
-            buckets.push_back(float(sum / double(std::max<size_t>(1, hi - lo))));
-        }
-    }
-    float lo = 0, hi = 1;
-    if (!buckets.empty()) {
-        // Scale to the recent part of the curve: the first steps are far higher.
-        std::vector<float> sorted(buckets.begin() + buckets.size() / 10, buckets.end());
-        if (sorted.empty()) sorted = buckets;
-        std::sort(sorted.begin(), sorted.end());
-        lo = sorted.front();
-        hi = sorted.back();
-        if (hi - lo < 1e-6f) hi = lo + 1;
-        const float pad = (hi - lo) * 0.1f;
-        lo -= pad;
-        hi += pad;
-    }
-    // PlotLines takes the frame size literally (no "-1 = fill" in ImGui 1.86).
-    ImGui::PlotLines(label, buckets.data(), int(buckets.size()), 0, overlay, lo, hi,
-                     ImVec2(float(width), height));
-}
+// Colours of the curves: the main loss, a second series, D(real), D(fake).
+constexpr ImU32 kLossColor = IM_COL32(90, 170, 255, 255);
+constexpr ImU32 kSecondColor = IM_COL32(235, 130, 90, 255);
+constexpr ImU32 kRealColor = IM_COL32(110, 200, 120, 255);
+constexpr ImU32 kFakeColor = IM_COL32(235, 130, 90, 255);
 
-// D(real) and D(fake) over time in one box on a fixed [0, 1] scale: the discriminator's mean
-// scores on the real and on the generated batch (0.5 and 0.5 is a balanced game).
-void plot_scores(const std::vector<float>& real, const std::vector<float>& fake, float height) {
-    const float width = std::max(50.0f, ImGui::GetContentRegionAvail().x);
-    const ImVec2 o = ImGui::GetCursorScreenPos();
+// The VAE's latent map: the encoded training digits, coloured by label, with axes, in a box of
+// about width x height.
+void TrainPanel::draw_latent_preview(float width, float height) {
+    // Latent map: the encoded training digits, coloured by label.
+    const int n = int(preview_.points.size() / 2);
+    ImGui::Text("latent map (means of %d training digits)", n);
+    float range = 3.0f;  // the prior's bulk, widened to fit every point
+    for (float v : preview_.points) range = std::max(range, std::abs(v));
+    range = std::ceil(range * 1.05f);
+    const app::plot::Axis zx{-range, range, "z1"}, zy{-range, range, "z2"};
+    const float side = app::plot::square_side_for(ImVec2(width, height), zx, zy);
+    ImVec2 total;
+    const app::plot::Frame f = app::plot::square_frame(ImGui::GetCursorScreenPos(), side, zx, zy, &total);
     ImDrawList* dl = ImGui::GetWindowDrawList();
-    dl->AddRectFilled(o, ImVec2(o.x + width, o.y + height), IM_COL32(20, 22, 28, 255));
-    const float half = o.y + height * 0.5f;
-    dl->AddLine(ImVec2(o.x, half), ImVec2(o.x + width, half), IM_COL32(70, 70, 80, 255));
-    const ImU32 colors[2] = {IM_COL32(110, 200, 120, 255), IM_COL32(235, 130, 90, 255)};
-    const std::vector<float>* lines[2] = {&real, &fake};
-    const int buckets = std::max(2, int(width / 2));
-    for (int k = 0; k < 2; ++k) {
-        const std::vector<float>& v = *lines[k];
-        const size_t n = v.size();
-        if (n < 2) continue;
-        const int m = int(std::min<size_t>(n, size_t(buckets)));
-        ImVec2 previous;
-        for (int b = 0; b < m; ++b) {
-            const size_t lo = n * size_t(b) / size_t(m), hi = std::max(lo + 1, n * size_t(b + 1) / size_t(m));
-            double sum = 0;
-            for (size_t i = lo; i < hi; ++i) sum += v[i];
-            const float y = std::clamp(float(sum / double(hi - lo)), 0.0f, 1.0f);
-            const ImVec2 p(o.x + width * float(b) / float(m - 1), o.y + (1.0f - y) * height);
-            if (b > 0) dl->AddLine(previous, p, colors[k], 1.5f);
-            previous = p;
-        }
+    dl->AddRectFilled(f.min, f.max, IM_COL32(20, 22, 28, 255));
+    app::plot::draw_axes(dl, f, true);
+    dl->PushClipRect(f.min, f.max, true);
+    for (int i = 0; i < n; ++i) {
+        const int label = i < int(preview_.point_labels.size()) ? int(preview_.point_labels[size_t(i)]) : 0;
+        dl->AddCircleFilled(f.to_screen(preview_.points[size_t(2 * i)], preview_.points[size_t(2 * i + 1)]), 2.5f,
+                            app::label_color(label, 0.9f));
     }
-    dl->AddRect(o, ImVec2(o.x + width, o.y + height), IM_COL32(90, 90, 100, 255));
-    char text[96];
-    std::snprintf(text, sizeof text, "D(real) %.2f", real.empty() ? 0.0f : real.back());
-    dl->AddText(ImVec2(o.x + 6, o.y + 4), colors[0], text);
-    std::snprintf(text, sizeof text, "D(fake) %.2f", fake.empty() ? 0.0f : fake.back());
-    dl->AddText(ImVec2(o.x + 120, o.y + 4), colors[1], text);
-    ImGui::Dummy(ImVec2(width, height));
+    dl->PopClipRect();
+    ImGui::Dummy(total);
 }
 
 void TrainPanel::draw() {
@@ -638,7 +616,7 @@ void TrainPanel::draw() {
         if (ImGui::Button("Download .safetensors")) download();
         note_widget("download");
         ImGui::SameLine();
-        const char* use_label = kind_ == JobKind::Vae   ? "Use in the latent map / VAE panels"
+        const char* use_label = kind_ == JobKind::Vae   ? (narrow ? "Use in the VAE panels" : "Use in the latent map / VAE panels")
                                 : kind_ == JobKind::Gan ? "Use in the GAN panel"
                                                         : "Use in the Text panel";
         if (ImGui::Button(use_label)) use_in_panel();
@@ -652,69 +630,82 @@ void TrainPanel::draw() {
     ImGui::Separator();
     // Left: loss curves; right: samples. Narrow: curves above the samples instead of beside them.
     const ImVec2 below = ImGui::GetContentRegionAvail();
-    const ImVec2 curves_size = narrow ? ImVec2(0, std::max(200.0f, below.y * 0.5f))
-                                      : ImVec2(std::max(260.0f, below.x * 0.5f), 0);
-    ImGui::BeginChild("train_curves", curves_size, false);
+    // Narrow: the panel scrolls, so each part gets the height it needs.
+    const ImVec2 curves_size = narrow ? ImVec2(0, std::max(340.0f, below.y * 0.5f))
+                                      : ImVec2(std::max(260.0f, below.x * 0.45f), 0);
+    ImGui::BeginChild("train_curves", curves_size, false, ImGuiWindowFlags_NavFlattened);
     static const std::vector<float> none;
     auto series = [&](size_t k) -> const std::vector<float>& { return k < series_.size() ? series_[k] : none; };
-    char overlay[96];
+    // Losses on a log scale: the first steps are orders of magnitude above the rest. The GAN's
+    // losses do not fall (the game stays near log 4 and log 2), so they keep a linear scale.
+    const ImVec2 room = ImGui::GetContentRegionAvail();
+    app::plot::LineChart chart;
+    chart.x_label = "step";
+    const float line_h = ImGui::GetTextLineHeight();
     if (kind_ == JobKind::Vae) {
-        std::snprintf(overlay, sizeof overlay, "-ELBO %.1f nats", series(0).empty() ? 0.0f : last_loss(0));
-        plot_history("##loss", series(0), overlay, 120);
-        std::snprintf(overlay, sizeof overlay, "KL %.2f nats", series(1).empty() ? 0.0f : series(1).back());
-        plot_history("##kl", series(1), overlay, 60);
+        chart.y_label = "-ELBO (nats)";
+        chart.units = " nats";
+        chart.log_y = true;
+        app::plot::line_chart("loss", ImVec2(0, std::max(8 * line_h, room.y * 0.58f)), chart,
+                         {{&series(0), kLossColor, "-ELBO", last_loss(0)}});
+        chart.y_label = "KL (nats)";
+        app::plot::line_chart("kl", ImVec2(0, 0), chart,
+                         {{&series(1), kSecondColor, "KL", last_loss(1)}});
     } else if (kind_ == JobKind::Gan) {
-        std::snprintf(overlay, sizeof overlay, "D loss %.3f", series(0).empty() ? 0.0f : last_loss(0));
-        plot_history("##d", series(0), overlay, 70);
-        std::snprintf(overlay, sizeof overlay, "G loss %.3f", series(1).empty() ? 0.0f : last_loss(1));
-        plot_history("##g", series(1), overlay, 70);
-        ImGui::TextUnformatted("the game: D's scores on real and on generated batches");
-        plot_scores(series(2), series(3), 90);
+        chart.y_label = "loss (nats)";
+        app::plot::line_chart("losses", ImVec2(0, std::max(8 * line_h, room.y * 0.45f)), chart,
+                         {{&series(0), kLossColor, "D", last_loss(0)}, {&series(1), kSecondColor, "G", last_loss(1)}});
+        chart.y_label = "D's mean score (0.5 = balanced game)";
+        chart.fixed_y = true;
+        chart.y_lo = 0;
+        chart.y_hi = 1;
+        app::plot::line_chart("scores", ImVec2(0, 0), chart,
+                         {{&series(2), kRealColor, "D(real)", last_loss(2)}, {&series(3), kFakeColor, "D(fake)", last_loss(3)}});
     } else {
-        std::snprintf(overlay, sizeof overlay, "%.3f bits/char", series(0).empty() ? 0.0f : last_loss(0));
-        plot_history("##bpc", series(0), overlay, 120);
+        chart.y_label = "loss (bits/char)";
+        chart.units = " bits/char";
+        chart.log_y = true;
+        app::plot::line_chart("bpc", ImVec2(0, std::max(8 * line_h, room.y * 0.4f)), chart,
+                         {{&series(0), kLossColor, "loss", last_loss(0)}});
         if (!series(1).empty()) ImGui::TextDisabled("learning rate now %.1e (warm-up, then cosine decay)", series(1).back());
         ImGui::TextDisabled("text %zu characters", text_length_);
         ImGui::TextUnformatted("Your text:");
+        ImGui::PushFont(app::mono_font());
         ImGui::InputTextMultiline("##user_text", user_text_.data(), user_text_.size(), ImVec2(-1, -1));
-    }
-    if (kind_ == JobKind::Vae && !preview_.points.empty()) {
-        // Latent map: the encoded training digits, coloured by label.
-        const int n = int(preview_.points.size() / 2);
-        ImGui::Text("latent map (means of %d training digits)", n);
-        const float size = std::min(ImGui::GetContentRegionAvail().x, 260.0f);
-        const ImVec2 o = ImGui::GetCursorScreenPos();
-        ImDrawList* dl = ImGui::GetWindowDrawList();
-        dl->AddRectFilled(o, ImVec2(o.x + size, o.y + size), IM_COL32(20, 22, 28, 255));
-        dl->AddRect(o, ImVec2(o.x + size, o.y + size), IM_COL32(90, 90, 100, 255));
-        float range = 3.0f;  // the prior's bulk, widened to fit every point
-        for (float v : preview_.points) range = std::max(range, std::abs(v));
-        range *= 1.05f;
-        for (int i = 0; i < n; ++i) {
-            const float x = std::clamp(preview_.points[size_t(2 * i)] / range, -1.0f, 1.0f);
-            const float y = std::clamp(preview_.points[size_t(2 * i + 1)] / range, -1.0f, 1.0f);
-            const int label = i < int(preview_.point_labels.size()) ? int(preview_.point_labels[size_t(i)]) : 0;
-            dl->AddCircleFilled(ImVec2(o.x + (x + 1) * 0.5f * size, o.y + (1 - y) * 0.5f * size), 2.5f,
-                                app::label_color(label, 0.9f));
-        }
-        ImGui::Dummy(ImVec2(size, size));
+        ImGui::PopFont();
     }
     ImGui::EndChild();
     if (!narrow) ImGui::SameLine();
-    ImGui::BeginChild("train_samples", ImVec2(0, narrow ? std::max(200.0f, below.y * 0.5f) : 0.0f), false);
+    ImGui::BeginChild("train_samples", ImVec2(0, narrow ? std::max(260.0f, below.x * 0.55f + 3 * ImGui::GetTextLineHeight()) : 0.0f), false,
+                      ImGuiWindowFlags_NavFlattened);
     if (kind_ == JobKind::Rnn) {
         ImGui::TextUnformatted("sample (T = 0.8)");
         ImGui::PushTextWrapPos(0.0f);
+        ImGui::PushFont(app::mono_font());
         ImGui::TextUnformatted(preview_.text.c_str());
+        ImGui::PopFont();
         ImGui::PopTextWrapPos();
     } else if (preview_.image_side > 0) {
         const int side = preview_.image_side;
         if (preview_dirty_) samples_texture_.upload(preview_.image.data(), side, side);
         preview_dirty_ = false;
+        // VAE: the decoded grid and the latent map side by side, as large as the space allows.
+        const ImVec2 space = ImGui::GetContentRegionAvail();
+        const float line = ImGui::GetTextLineHeightWithSpacing();
+        const bool with_map = kind_ == JobKind::Vae && !preview_.points.empty();
+        const float gap = ImGui::GetStyle().ItemSpacing.x * 2;
+        const float size = std::max(80.0f, std::min(with_map ? (space.x - gap) * 0.5f : space.x, space.y - line - 4));
+        ImGui::BeginGroup();
         ImGui::TextUnformatted(kind_ == JobKind::Vae ? "decoded latent grid, z in [-2.5, 2.5]^2"
                                                      : "16 samples from fixed z (EMA generator)");
-        const float size = std::min(ImGui::GetContentRegionAvail().x, 320.0f);
         ImGui::Image(samples_texture_.im_id(), ImVec2(size, size));
+        ImGui::EndGroup();
+        if (with_map) {
+            ImGui::SameLine(0, gap);
+            ImGui::BeginGroup();
+            draw_latent_preview(size, space.y - line);
+            ImGui::EndGroup();
+        }
     }
     ImGui::EndChild();
 }

@@ -1,6 +1,6 @@
 // Shared helpers for the panel e2e tests: open the served app in headless Chromium, wait for
 // panels and weights through window.genlab, click real widgets by their remembered rectangles,
-// and save screenshots (test-results/, and docs/screenshots/<panel>.png for the README).
+// and save screenshots (test-results/).
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -111,20 +111,13 @@ export async function clickWidget(page, panel, name) {
   await frames(page, 3);
 }
 
-// The README's screenshots are refreshed only on request, so a test run leaves the tree clean:
-//   GENLAB_UPDATE_SCREENSHOTS=1 node --test tests/e2e/
-export const updateDocsScreenshots = process.env.GENLAB_UPDATE_SCREENSHOTS === '1';
-
-export async function screenshot(page, name, { docs = false } = {}) {
+// Saves a screenshot of the page to test-results/<name>.png (the README's pictures are made by
+// scripts/screenshots.mjs, not by the tests).
+export async function screenshot(page, name) {
   await frames(page, 2);
   const png = await page.screenshot();
   fs.mkdirSync(resultsDir, { recursive: true });
   fs.writeFileSync(path.join(resultsDir, `${name}.png`), png);
-  if (docs && updateDocsScreenshots) {
-    const dir = path.join(repo, 'docs/screenshots');
-    fs.mkdirSync(dir, { recursive: true });
-    fs.writeFileSync(path.join(dir, `${name}.png`), png);
-  }
   return png;
 }
 

@@ -73,7 +73,7 @@ test('Diffusion 2-D: particles flow from noise to the CLI\'s samples; Play moves
     assert.notDeepEqual(mid.points.slice(0, 5), start.points.slice(0, 5));
     await page.waitForFunction(() => !window.genlab.state().state.playing, null, { timeout: 30_000, polling: 100 });
     assert.equal((await page.evaluate(() => window.genlab.state().state)).t, 0);
-    await screenshot(page, 'diffusion', { docs: true });
+    await screenshot(page, 'diffusion');
 
     // Train in the page: steps advance while frames keep coming, and the particles re-flow.
     await page.waitForFunction(() => {

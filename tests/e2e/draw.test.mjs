@@ -69,7 +69,7 @@ test('Draw panel: a 1 drawn with the mouse and by touch is classified as 1', asy
     // The drawing is pinned on the latent map.
     const pinned = await query(page, 'latent', { op: 'drawing_point' });
     assert.ok(pinned.point === null || Array.isArray(pinned.point));
-    await screenshot(page, 'draw', { docs: true });
+    await screenshot(page, 'draw');
 
     // Touch.
     await clickWidget(page, 'draw', 'clear');

@@ -54,7 +54,7 @@ test('GAN panel: seeded pixels match the native CLI, Resample changes them, labe
     assert.equal(labels.labels.length, 16, 'a label under each digit');
     assert.ok(labels.labels.every((l) => l >= 0 && l <= 9));
     assert.ok(labels.confidences.every((c) => c > 0 && c <= 1));
-    await screenshot(page, 'gan', { docs: true });
+    await screenshot(page, 'gan');
 
     // A real click on Resample gives new digits and a new seed.
     await clickWidget(page, 'gan', 'resample');

@@ -38,7 +38,7 @@ test('Latent map: a click on the map changes the preview', async () => {
               `dragged point ${dragged.point} should be near (2, 0.5)`);
     // Hover shows a tooltip decode (visible in the screenshot).
     await page.mouse.move(to.x - 60, to.y + 40);
-    await screenshot(page, 'latent', { docs: true });
+    await screenshot(page, 'latent');
     assert.deepEqual(errors, [], 'no console errors or page errors');
   } finally {
     await context.close();

@@ -34,7 +34,7 @@ test('Morph panel: strip endpoints are the decodes of the two inputs', async () 
     }
     // The middle of the path is neither end.
     assert.ok(maxAbsDiff(strip.vae[4], strip.vae[0]) > 30 && maxAbsDiff(strip.vae[4], strip.vae[8]) > 30);
-    await screenshot(page, 'morph', { docs: true });
+    await screenshot(page, 'morph');
 
     // Linear interpolation keeps the endpoints.
     await page.evaluate(() => window.genlab.set({ slerp: false }));

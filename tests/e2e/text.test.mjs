@@ -114,6 +114,6 @@ test('temperature reshapes the next-character distribution (entropy of the bars)
   const s = await textState();
   assert.ok(s.temperature > 1.5, `slider click should set T near 1.8, got ${s.temperature}`);
   assert.ok(s.distribution.entropy > s.distribution.entropy_raw, 'hotter bars are flatter');
-  await saveScreenshot(page, 'text', { docs: true });
+  await saveScreenshot(page, 'text');
   assert.deepEqual(errors, []);
 });

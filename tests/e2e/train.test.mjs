@@ -90,7 +90,7 @@ test('VAE training (Play by real click) lowers the loss and frames keep coming',
   assert.ok(losses.every(Number.isFinite), 'finite losses');
   assert.ok(recent < 0.8 * first, `loss should drop: first 10 steps ${first.toFixed(1)}, last 10 ${recent.toFixed(1)}`);
   await nextFrame();
-  await screenshot(page, 'train', { docs: true });
+  await screenshot(page, 'train');
   assert.deepEqual(errors, []);
 });
 
