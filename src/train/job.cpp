@@ -10,14 +10,15 @@
 namespace train {
 
 const char* job_kind_name(JobKind kind) {
-    return kind == JobKind::Vae ? "vae" : kind == JobKind::Gan ? "gan" : "rnn";
+    return kind == JobKind::Vae ? "vae" : kind == JobKind::Gan ? "gan" : kind == JobKind::Rnn ? "rnn" : "diffusion";
 }
 
 JobKind parse_job_kind(const std::string& name) {
     if (name == "vae") return JobKind::Vae;
     if (name == "gan") return JobKind::Gan;
     if (name == "rnn" || name == "char_rnn") return JobKind::Rnn;
-    throw std::invalid_argument("kind must be \"vae\", \"gan\" or \"rnn\", got \"" + name + "\"");
+    if (name == "diffusion") return JobKind::Diffusion;
+    throw std::invalid_argument("kind must be \"vae\", \"gan\", \"rnn\" or \"diffusion\", got \"" + name + "\"");
 }
 
 void TrainJob::configure(const nlohmann::json& h) {
@@ -60,12 +61,30 @@ void TrainJob::set_text(const std::string& normalized) {
     ready_ = false;
 }
 
-bool TrainJob::has_data() const { return kind() == JobKind::Rnn ? text_.size() >= 2 : images_.rows() >= 2; }
+void TrainJob::set_latents(const nn::Matrix& latents, const std::vector<int>& labels) {
+    if (latents.rows() < 2 || latents.cols() < 1 || size_t(latents.rows()) != labels.size())
+        throw std::invalid_argument("training latents: need at least 2 rows with one label each, got " +
+                                    std::to_string(latents.rows()) + " rows and " +
+                                    std::to_string(labels.size()) + " labels");
+    if (!latents.allFinite()) throw std::invalid_argument("training latents: not all finite");
+    for (int label : labels)
+        if (label < 0 || label > 9) throw std::invalid_argument("training latents: labels must be digits 0..9");
+    latents_ = latents;
+    labels_ = labels;
+    ready_ = false;
+}
+
+bool TrainJob::has_data() const {
+    if (kind() == JobKind::Rnn) return text_.size() >= 2;
+    if (kind() == JobKind::Diffusion) return latents_.rows() >= 2;
+    return images_.rows() >= 2;
+}
 
 void TrainJob::reset(uint64_t seed) {
     if (!has_data())
-        throw std::invalid_argument(kind() == JobKind::Rnn ? "no training text yet"
-                                                           : "no training images yet");
+        throw std::invalid_argument(kind() == JobKind::Rnn         ? "no training text yet"
+                                    : kind() == JobKind::Diffusion ? "no training latents yet"
+                                                                   : "no training images yet");
     ready_ = false;
     steps_ = 0;
     good_step_ = -1;
@@ -134,18 +153,21 @@ JobSettings default_job_settings(JobKind kind) {
     JobSettings s;
     if (kind == JobKind::Vae) s.lr = 1e-3f, s.batch = 32;
     else if (kind == JobKind::Gan) s.lr = 2e-3f, s.batch = 16;
-    else s.lr = 1e-2f, s.batch = 8, s.cell = "gru";  // GRU: 66-68% words vs LSTM 59% at 2,000 steps
+    else if (kind == JobKind::Rnn) s.lr = 1e-2f, s.batch = 8, s.cell = "gru";  // GRU: 66-68% words vs LSTM 59% at 2,000 steps
+    else s.lr = 3e-3f, s.batch = 128;  // diffusion: the Diffusion panel's in-page recipe
     return s;
 }
 
 std::unique_ptr<TrainJob> make_vae_job();  // job_vae.cpp
 std::unique_ptr<TrainJob> make_gan_job();  // job_gan.cpp
 std::unique_ptr<TrainJob> make_rnn_job();  // job_rnn.cpp
+std::unique_ptr<TrainJob> make_diffusion_job();  // job_diffusion.cpp
 
 std::unique_ptr<TrainJob> make_train_job(JobKind kind) {
     std::unique_ptr<TrainJob> job = kind == JobKind::Vae   ? make_vae_job()
                                     : kind == JobKind::Gan ? make_gan_job()
-                                                           : make_rnn_job();
+                                    : kind == JobKind::Rnn ? make_rnn_job()
+                                                           : make_diffusion_job();
     const JobSettings s = default_job_settings(kind);
     job->configure({{"lr", s.lr}, {"batch", s.batch}, {"cell", s.cell}});
     return job;

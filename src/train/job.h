@@ -1,10 +1,11 @@
-// A training job: one model (VAE, GAN or char-RNN) with its trainer, behind one interface the
+// A training job: one model (VAE, GAN, char-RNN or 2-D latent diffusion) with its trainer, behind one interface the
 // browser drives step by step, in a Web Worker (src/worker/) or, without workers, in time
 // slices on the page (src/app/panel_train.cpp). No browser code here: it builds with plain g++.
 //
 //   configure(json)  hyper-parameters: {"lr", "batch", "cell"}; lr (and the VAE/GAN batch) apply
 //                    at once, the rest at the next reset. Throws std::invalid_argument.
-//   set_data(...)    the MNIST subset (VAE, GAN) or the training text (char-RNN)
+//   set_data(...)    the MNIST subset (VAE, GAN), the training text (char-RNN) or encoded
+//                    latents + labels (diffusion: the page encodes its digits with vae2)
 //   reset(seed)      a fresh model and trainer
 //   step()           one optimiser step; appends one value to every series
 //   preview(out)     what the learner sees: an image grid, latent-map points or sample text
@@ -27,9 +28,13 @@
 
 namespace train {
 
-enum class JobKind { Vae, Gan, Rnn };
-const char* job_kind_name(JobKind kind);             // "vae", "gan", "rnn"
+enum class JobKind { Vae, Gan, Rnn, Diffusion };
+const char* job_kind_name(JobKind kind);             // "vae", "gan", "rnn", "diffusion"
 JobKind parse_job_kind(const std::string& name);     // also accepts "char_rnn"; throws
+
+// The diffusion job's run: the lr schedule decays over this many steps (the panel asks for
+// exactly these).
+constexpr int kDiffusionJobSteps = 1500;
 
 // What a learner sees of the model now (refreshed a few times a second).
 struct JobPreview {
@@ -63,6 +68,8 @@ public:
     const JobSettings& settings() const { return settings_; }
     void set_images(const io::MnistSplit& mnist);    // VAE, GAN
     void set_text(const std::string& normalized);    // char-RNN
+    // Diffusion: latents [N, Z] (raw, as the VAE encodes them), labels [N] digits 0..9.
+    void set_latents(const nn::Matrix& latents, const std::vector<int>& labels);
     bool has_data() const;
     void reset(uint64_t seed);
     bool ready() const { return ready_; }
@@ -91,7 +98,8 @@ protected:
     JobSettings settings_;
     io::MnistSplit mnist_;
     nn::Matrix images_;        // [N, 784] in [0, 1]
-    std::vector<int> labels_;  // [N]
+    std::vector<int> labels_;  // [N] (images' or latents' digits)
+    nn::Matrix latents_;       // [N, Z] diffusion training latents
     std::string text_;
     bool ready_ = false;
     int64_t steps_ = 0;
@@ -102,6 +110,12 @@ protected:
 
 // Lays out images [n, 784] (n = cols * cols) as one cols x cols grid of 28x28 tiles in out.
 void tile_digit_grid(const nn::Matrix& images, int cols, JobPreview& out);
+
+// The diffusion job's data on the wire (page -> worker): a safetensors file with "latents"
+// F32 [N, Z] and "labels" F32 [N]. unpack throws std::invalid_argument / io::SafetensorsError
+// naming what is wrong.
+std::vector<uint8_t> pack_latents(const nn::Matrix& latents, const std::vector<int>& labels);
+void unpack_latents(const std::vector<uint8_t>& bytes, nn::Matrix& latents, std::vector<int>& labels);
 
 // The browser's default recipe for each kind (model size, lr, batch: see job_*.cpp).
 std::unique_ptr<TrainJob> make_train_job(JobKind kind);

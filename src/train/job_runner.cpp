@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <functional>
 #include <stdexcept>
 
 namespace train {
@@ -53,9 +54,9 @@ nlohmann::json JobRunner::command(const nlohmann::json& c) {
     }
 }
 
-std::string JobRunner::set_mnist_bytes(const std::vector<uint8_t>& bytes) {
+std::string JobRunner::new_data(const std::function<void()>& store) {
     try {
-        mnist_ = io::parse_mnist_subset(bytes, "data/mnist-train-subset.bin");
+        store();
         needs_reset_ = true;
         try_reset();
         return "";
@@ -64,6 +65,10 @@ std::string JobRunner::set_mnist_bytes(const std::vector<uint8_t>& bytes) {
         changed_ = true;
         return error_;
     }
+}
+
+std::string JobRunner::set_mnist_bytes(const std::vector<uint8_t>& bytes) {
+    return new_data([&] { mnist_ = io::parse_mnist_subset(bytes, "data/mnist-train-subset.bin"); });
 }
 
 std::string JobRunner::set_text(const std::string& utf8) {
@@ -79,6 +84,10 @@ std::string JobRunner::set_text(const std::string& utf8) {
     return "";
 }
 
+std::string JobRunner::set_latents_bytes(const std::vector<uint8_t>& bytes) {
+    return new_data([&] { unpack_latents(bytes, latents_, latent_labels_); });
+}
+
 void JobRunner::try_reset() {
     changed_ = true;
     if (!job_ || !needs_reset_) return;
@@ -86,6 +95,9 @@ void JobRunner::try_reset() {
         if (job_->kind() == JobKind::Rnn) {
             if (text_.empty()) return;
             job_->set_text(text_);
+        } else if (job_->kind() == JobKind::Diffusion) {
+            if (latents_.rows() == 0) return;
+            job_->set_latents(latents_, latent_labels_);
         } else {
             if (mnist_.n == 0) return;
             job_->set_images(mnist_);
@@ -163,6 +175,7 @@ JobSnapshot JobRunner::take_snapshot() {
     changed_ = false;
     s.setup_id = setup_id_;
     s.running = running_;
+    s.busy = busy();
     s.error = error_;
     s.steps_per_second = busy() ? steps_per_second_ : 0;
     if (!job_) return s;
@@ -212,7 +225,7 @@ nlohmann::json pack_snapshot(const JobSnapshot& s, std::vector<float>& floats) {
     floats.insert(floats.end(), s.preview.points.begin(), s.preview.points.end());
     floats.insert(floats.end(), s.preview.point_labels.begin(), s.preview.point_labels.end());
     return {{"setup_id", s.setup_id}, {"kind", s.kind}, {"ready", s.ready}, {"running", s.running},
-            {"step", s.step}, {"series_from", s.series_from}, {"series_names", s.series_names},
+            {"busy", s.busy}, {"step", s.step}, {"series_from", s.series_from}, {"series_names", s.series_names},
             {"series_lengths", series_lengths}, {"has_preview", s.has_preview},
             {"image_side", s.preview.image_side}, {"image_length", s.preview.image.size()},
             {"points_length", s.preview.points.size()}, {"labels_length", s.preview.point_labels.size()},
@@ -228,6 +241,7 @@ JobSnapshot unpack_snapshot(const nlohmann::json& h, const float* floats, size_t
     s.kind = h.at("kind").get<std::string>();
     s.ready = h.at("ready").get<bool>();
     s.running = h.at("running").get<bool>();
+    s.busy = h.at("busy").get<bool>();
     s.step = h.at("step").get<int64_t>();
     s.series_from = h.at("series_from").get<int64_t>();
     s.series_names = h.at("series_names").get<std::vector<std::string>>();

@@ -17,6 +17,7 @@
 #include "train/job.h"
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -27,6 +28,7 @@ struct JobSnapshot {
     int setup_id = 0;
     std::string kind;
     bool ready = false, running = false;
+    bool busy = false;                       // steps are due (running, or a "step n" left)
     int64_t step = 0;
     int64_t series_from = 0;                 // the step index of series[k][0]
     std::vector<std::string> series_names;
@@ -48,6 +50,7 @@ public:
     // The data every job of its kind trains on; replaces the previous and resets the job.
     std::string set_mnist_bytes(const std::vector<uint8_t>& bytes);  // "" or the error
     std::string set_text(const std::string& utf8);
+    std::string set_latents_bytes(const std::vector<uint8_t>& bytes);  // pack_latents' format
     // Steps until the budget is spent (at least one step when any is due). Returns steps done.
     int run(double budget_ms);
     bool busy() const { return job_ && job_->ready() && (running_ || pending_steps_ > 0); }
@@ -61,6 +64,8 @@ public:
     static constexpr double kSnapshotMs = 250;
 
 private:
+    // Runs `store` (parses and keeps new data; throws), then resets the job on it: "" or the error.
+    std::string new_data(const std::function<void()>& store);
     void try_reset();
     double preview_interval_ms() const;
 
@@ -71,6 +76,8 @@ private:
     int64_t pending_steps_ = 0;
     io::MnistSplit mnist_;
     std::string text_;
+    nn::Matrix latents_;
+    std::vector<int> latent_labels_;
     std::string error_;
     // history not yet sent
     std::vector<std::vector<float>> unsent_;

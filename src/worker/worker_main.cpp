@@ -43,13 +43,15 @@ EMSCRIPTEN_KEEPALIVE const char* genlab_worker_command(const char* json) {
     return keep(g_runner.command(c).dump());
 }
 
-// Training data: what = "mnist" (the mnist-train-subset.bin bytes) or "text" (UTF-8).
+// Training data: what = "mnist" (the mnist-train-subset.bin bytes), "text" (UTF-8) or
+// "latents" (train::pack_latents: the diffusion job's encoded digits).
 EMSCRIPTEN_KEEPALIVE const char* genlab_worker_data(const char* what, const uint8_t* bytes, int length) {
     const std::string kind = what ? what : "";
     std::string error;
     if (kind == "mnist") error = g_runner.set_mnist_bytes(std::vector<uint8_t>(bytes, bytes + std::max(0, length)));
     else if (kind == "text") error = g_runner.set_text(std::string(reinterpret_cast<const char*>(bytes), size_t(std::max(0, length))));
-    else error = "training data must be \"mnist\" or \"text\", got \"" + kind + "\"";
+    else if (kind == "latents") error = g_runner.set_latents_bytes(std::vector<uint8_t>(bytes, bytes + std::max(0, length)));
+    else error = "training data must be \"mnist\", \"text\" or \"latents\", got \"" + kind + "\"";
     return keep(error.empty() ? nlohmann::json({{"ok", true}}).dump() : nlohmann::json({{"error", error}}).dump());
 }
 

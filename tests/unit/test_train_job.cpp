@@ -3,6 +3,7 @@
 // as errors, and snapshots survive the pack/unpack the worker's postMessage needs.
 #include "io/safetensors.h"
 #include "models/char_rnn.h"
+#include "models/diffusion.h"
 #include "models/gan.h"
 #include "models/vae.h"
 #include "nn/rng.h"
@@ -45,8 +46,26 @@ const char* kText =
     "The quick brown fox jumps over the lazy dog. A hacker is a person who enjoys exploring the "
     "details of programmable systems and how to stretch their capabilities. ";
 
+// n 2-D latents: digit d's points around (cos, sin) of d * 36 degrees times 2, std 0.15.
+void synthetic_latents(int n, nn::Matrix& latents, std::vector<int>& labels) {
+    nn::Rng rng(5);
+    latents.resize(n, 2);
+    labels.resize(size_t(n));
+    for (int i = 0; i < n; ++i) {
+        labels[size_t(i)] = i % 10;
+        const float a = 0.6283185f * float(i % 10);
+        latents(i, 0) = 2.0f * std::cos(a) + 0.15f * rng.normal();
+        latents(i, 1) = 2.0f * std::sin(a) + 0.15f * rng.normal();
+    }
+}
+
 void give_data(train::TrainJob& job) {
-    if (job.kind() == train::JobKind::Rnn) {
+    if (job.kind() == train::JobKind::Diffusion) {
+        nn::Matrix latents;
+        std::vector<int> labels;
+        synthetic_latents(500, latents, labels);
+        job.set_latents(latents, labels);
+    } else if (job.kind() == train::JobKind::Rnn) {
         std::string text;
         for (int i = 0; i < 20; ++i) text += kText;
         job.set_text(text);
@@ -58,7 +77,7 @@ void give_data(train::TrainJob& job) {
 }  // namespace
 
 TEST_CASE("train job: every kind trains with finite series values, previews and serialises") {
-    for (train::JobKind kind : {train::JobKind::Vae, train::JobKind::Gan, train::JobKind::Rnn}) {
+    for (train::JobKind kind : {train::JobKind::Vae, train::JobKind::Gan, train::JobKind::Rnn, train::JobKind::Diffusion}) {
         CAPTURE(train::job_kind_name(kind));
         std::unique_ptr<train::TrainJob> job = train::make_train_job(kind);
         CHECK_THROWS_AS(job->reset(1), std::invalid_argument);  // no data yet
@@ -74,10 +93,13 @@ TEST_CASE("train job: every kind trains with finite series values, previews and 
             last = values;
         }
         CHECK(job->steps() == 30);
-        if (kind != train::JobKind::Gan) CHECK(last[0] < first[0]);  // the loss went down
+        // the loss went down (the GAN's has no such trend; diffusion's: its own test below)
+        if (kind == train::JobKind::Vae || kind == train::JobKind::Rnn) CHECK(last[0] < first[0]);
         train::JobPreview preview;
         job->preview(preview);
-        if (kind == train::JobKind::Rnn) {
+        if (kind == train::JobKind::Diffusion) {
+            CHECK(preview.image_side == 0);  // the panel samples from the weights itself
+        } else if (kind == train::JobKind::Rnn) {
             CHECK(preview.text.size() == 240);
         } else {
             REQUIRE(preview.image_side > 0);
@@ -95,6 +117,11 @@ TEST_CASE("train job: every kind trains with finite series values, previews and 
             models::Gan gan;
             models::load_gan_generator(gan, parsed);
             CHECK(gan.config.latent == 16);
+        } else if (kind == train::JobKind::Diffusion) {
+            models::Diffusion d;
+            models::load_diffusion(d, parsed);
+            CHECK(d.config.latent == 2);
+            CHECK(file == "diffusion2.safetensors");
         } else {
             models::CharRnn rnn;
             models::load_char_rnn(rnn, parsed);
@@ -104,7 +131,7 @@ TEST_CASE("train job: every kind trains with finite series values, previews and 
 }
 
 TEST_CASE("train job: the NaN guard restores the last good state and halves the learning rate") {
-    for (train::JobKind kind : {train::JobKind::Vae, train::JobKind::Gan, train::JobKind::Rnn}) {
+    for (train::JobKind kind : {train::JobKind::Vae, train::JobKind::Gan, train::JobKind::Rnn, train::JobKind::Diffusion}) {
         CAPTURE(train::job_kind_name(kind));
         std::unique_ptr<train::TrainJob> job = train::make_train_job(kind);
         give_data(*job);
@@ -170,4 +197,86 @@ TEST_CASE("train job runner: commands, data, steps and the snapshot round trip")
     const train::JobSnapshot next = runner.take_snapshot();
     CHECK(next.series_from == 12);
     CHECK(next.series[0].size() == 3);
+}
+
+TEST_CASE("train job: diffusion learns the latents' flow and its weights sample the clusters") {
+    std::unique_ptr<train::TrainJob> job = train::make_train_job(train::JobKind::Diffusion);
+    CHECK(job->settings().batch == 128);
+    CHECK_THROWS_AS(job->set_latents(nn::Matrix::Zero(3, 2), {1, 2}), std::invalid_argument);   // labels != rows
+    CHECK_THROWS_AS(job->set_latents(nn::Matrix::Zero(2, 2), {1, 12}), std::invalid_argument);  // not a digit
+    give_data(*job);
+    job->reset(2);
+    std::vector<float> values;
+    double first = 0, last = 0;
+    const int steps = 400, window = 40;
+    for (int i = 0; i < steps; ++i) {
+        REQUIRE(job->step(values));
+        if (i < window) first += values[0];
+        if (i >= steps - window) last += values[0];
+    }
+    MESSAGE("diffusion job loss: first 40 steps " << first / window << ", last 40 " << last / window);
+    CHECK(last < 0.8 * first);
+    // The serialised weights load into a models::Diffusion whose samples for digit 3 land at
+    // digit 3's cluster (2 cos 108 deg, 2 sin 108 deg) = (-0.62, 1.90), not a neighbour's
+    // (1.24 away).
+    std::string file, label;
+    const io::SafetensorsFile parsed = io::parse_safetensors(job->serialise(file, label), file);
+    CHECK(parsed.metadata.at("trained_with") == "GenLab browser, 400 steps");
+    models::Diffusion d;
+    models::load_diffusion(d, parsed);
+    REQUIRE(d.config.latent == 2);
+    REQUIRE(d.config.classes == 10);
+    nn::Matrix noise, samples;
+    models::diffusion_sample_noise(noise, 200, 2, 9);
+    models::DiffusionSampleOptions o;
+    o.steps = 20;
+    o.guidance = 1.5f;
+    models::diffusion_sample(samples, noise, std::vector<int>(200, 3), o, d);
+    const float mx = samples.col(0).mean(), my = samples.col(1).mean();
+    MESSAGE("digit-3 samples' mean (" << mx << ", " << my << ")");
+    int nearest = -1;
+    float best = 1e9f;
+    for (int d = 0; d < 10; ++d) {
+        const float dist = std::hypot(mx - 2.0f * std::cos(0.6283185f * d), my - 2.0f * std::sin(0.6283185f * d));
+        if (dist < best) best = dist, nearest = d;
+    }
+    CHECK(nearest == 3);
+    CHECK(best < 0.6f);
+}
+
+TEST_CASE("train job runner: diffusion latents on the wire, steps and bad data") {
+    nn::Matrix latents, back;
+    std::vector<int> labels, back_labels;
+    synthetic_latents(60, latents, labels);
+    const std::vector<uint8_t> bytes = train::pack_latents(latents, labels);
+    train::unpack_latents(bytes, back, back_labels);
+    CHECK(back == latents);
+    CHECK(back_labels == labels);
+
+    train::JobRunner runner;
+    REQUIRE(runner.command({{"cmd", "setup"}, {"kind", "diffusion"}, {"id", 4}, {"seed", 3}}).contains("ok"));
+    CHECK_FALSE(runner.set_latents_bytes({1, 2, 3}).empty());  // not a safetensors file
+    nn::Param other;
+    nn::param_init(other, "weights", {2, 2}, 2, 2);
+    nn::ParamList list;
+    list.add(other);
+    CHECK(runner.set_latents_bytes(io::serialize_safetensors(list, {})).find("\"latents\"") != std::string::npos);
+    CHECK_FALSE(runner.job()->ready());
+    REQUIRE(runner.set_latents_bytes(bytes).empty());
+    REQUIRE(runner.job()->ready());
+    REQUIRE(runner.command({{"cmd", "step"}, {"n", 25}}).contains("ok"));
+    CHECK(runner.run(1e9) == 25);
+    const train::JobSnapshot s = runner.take_snapshot();
+    CHECK(s.kind == "diffusion");
+    CHECK(s.setup_id == 4);
+    CHECK(s.step == 25);
+    REQUIRE(s.series.size() == 1);
+    CHECK(s.series[0].size() == 25);
+    // A new setup cancels the remaining steps and resets on the data the runner already has.
+    runner.command({{"cmd", "step"}, {"n", 1000}});
+    runner.run(0);
+    REQUIRE(runner.command({{"cmd", "setup"}, {"kind", "diffusion"}, {"id", 5}}).contains("ok"));
+    CHECK(runner.job()->ready());
+    CHECK_FALSE(runner.busy());
+    CHECK(runner.take_snapshot().step == 0);
 }
