@@ -119,11 +119,11 @@ _genlab_make_wasm_include() {
     local dir="$1" name target pair
     mkdir -p "$dir"
     for pair in Eigen:/usr/include/eigen3/Eigen unsupported:/usr/include/eigen3/unsupported \
-                doctest:/usr/include/doctest nlohmann:/usr/include/nlohmann; do
+                doctest:/usr/include/doctest nlohmann:/usr/include/nlohmann stb:/usr/include/stb; do
         name=${pair%%:*}; target=${pair#*:}
         if [ ! -e "$target" ]; then
-            _genlab_say "missing $target: install the Eigen 3, doctest and nlohmann-json headers" \
-                "(Debian/Ubuntu: apt-get install libeigen3-dev doctest-dev nlohmann-json3-dev)"
+            _genlab_say "missing $target: install the Eigen 3, doctest, nlohmann-json and stb headers" \
+                "(Debian/Ubuntu: apt-get install libeigen3-dev doctest-dev nlohmann-json3-dev libstb-dev)"
             return 1
         fi
         [ "$(readlink "$dir/$name" 2>/dev/null)" = "$target" ] || ln -sfn "$target" "$dir/$name"

@@ -1,20 +1,21 @@
 # Third-party dependencies as targets that look the same in both builds:
 #   genlab::eigen, genlab::json, genlab::doctest   (header-only)
-#   genlab::zlib                                     (gunzip in src/io)
+#   genlab::zlib                                     (gunzip, PNG deflate in src/io)
+#   genlab::stb                                      (header-only: stb_image_write, stb_image)
 #   genlab::imgui_sdl2                               (wasm only: Dear ImGui + SDL2 + WebGL2)
 #   genlab::onnx                                     (native only: ONNX protobuf classes +
 #                                                     checker, Debian libonnx-dev, for export)
 #
 # Native: the distribution's CMake packages (Debian: libeigen3-dev, nlohmann-json3-dev,
-# doctest-dev, zlib1g-dev). Wasm: emsdk-env.sh prepares everything and exports
-#   GENLAB_WASM_INCLUDE  private include dir of symlinks (Eigen/, doctest/, nlohmann/); the
+# doctest-dev, zlib1g-dev, libstb-dev). Wasm: emsdk-env.sh prepares everything and exports
+#   GENLAB_WASM_INCLUDE  private include dir of symlinks (Eigen/, doctest/, nlohmann/, stb/); the
 #                        host's /usr/include is never put on an emcc command line
 #   GENLAB_SDL2_DIR      SDL2 built with emcc (lib/libSDL2.a, include/SDL2/)
 #   GENLAB_ZLIB_DIR      zlib built with emcc (lib/libz.a, include/zlib.h)
 #   GENLAB_IMGUI_DIR     Dear ImGui source tree (imgui.cpp, backends/)
 # Each can also be given as a CMake cache variable of the same name.
 
-foreach(dep eigen json doctest zlib)
+foreach(dep eigen json doctest zlib stb)
   add_library(genlab_dep_${dep} INTERFACE)
   add_library(genlab::${dep} ALIAS genlab_dep_${dep})
 endforeach()
@@ -33,6 +34,9 @@ if(NOT EMSCRIPTEN)
   target_link_libraries(genlab_dep_doctest INTERFACE doctest::doctest)
   find_package(ZLIB REQUIRED)
   target_link_libraries(genlab_dep_zlib INTERFACE ZLIB::ZLIB)
+  # Debian's libstb-dev: /usr/include/stb/*.h, included as <stb/stb_image_write.h>.
+  find_path(GENLAB_STB_INCLUDE_DIR stb/stb_image_write.h REQUIRED)
+  target_include_directories(genlab_dep_stb SYSTEM INTERFACE "${GENLAB_STB_INCLUDE_DIR}")
   # ONNX export in the CLI. ONNXTargets.cmake names protobuf::libprotobuf, so Protobuf first.
   find_package(Protobuf REQUIRED)
   find_package(ONNX 1.12 REQUIRED CONFIG)
@@ -57,7 +61,7 @@ genlab_dep_path(GENLAB_SDL2_DIR "SDL2 install prefix built with emcc")
 genlab_dep_path(GENLAB_IMGUI_DIR "Dear ImGui source tree")
 genlab_dep_path(GENLAB_ZLIB_DIR "zlib install prefix built with emcc")
 
-foreach(dep eigen json doctest)
+foreach(dep eigen json doctest stb)
   target_include_directories(genlab_dep_${dep} SYSTEM INTERFACE "${GENLAB_WASM_INCLUDE}")
 endforeach()
 target_include_directories(genlab_dep_zlib SYSTEM INTERFACE "${GENLAB_ZLIB_DIR}/include")

@@ -1,5 +1,5 @@
-// Grayscale image output without external libraries: PNG (8-bit grayscale, zlib stream of
-// stored deflate blocks, CRC-32 per chunk), binary PGM (P5), and raw .bin.
+// Grayscale image output: PNG (8-bit grayscale, written by stb_image_write from Debian's
+// libstb-dev with zlib's deflate at level 9), binary PGM (P5), and raw .bin.
 // Pixel convention everywhere: uint8, 0 = background (black), 255 = ink (white), as in MNIST.
 #pragma once
 
@@ -30,9 +30,6 @@ GrayImage make_grid(const std::vector<uint8_t>& images, int n, int rows, int col
 
 std::vector<uint8_t> encode_png(const GrayImage& image);
 std::vector<uint8_t> encode_pgm(const GrayImage& image);  // "P5\n<w> <h>\n255\n" + pixels
-
-// zlib stream (RFC 1950) of stored deflate blocks: no compression, trivially correct.
-std::vector<uint8_t> zlib_store(const std::vector<uint8_t>& data);
 
 void write_png(const std::string& path, const GrayImage& image);
 void write_pgm(const std::string& path, const GrayImage& image);
