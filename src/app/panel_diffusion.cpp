@@ -19,6 +19,7 @@
 #include "models/diffusion.h"
 #include "schema/panel_schema.h"
 #include "train/diffusion_trainer.h"
+#include "train/job.h"
 
 #include <algorithm>
 #include <chrono>
@@ -41,7 +42,7 @@ constexpr int kStripFrames = 10;       // denoising strip images
 constexpr int kTrailParticles = 120;   // particles whose paths are drawn
 constexpr double kPlaySeconds = 3.0;   // t from 1 to 0
 constexpr double kTrainSliceMs = 9.0;  // training time per frame
-constexpr int kTrainSteps = 1500;      // a page training run
+constexpr int kTrainSteps = train::kDiffusionJobSteps;  // a page training run (the worker job's length)
 
 // Loads a diffusion file of the given latent size whenever its slot delivers new bytes.
 models::Diffusion* diffusion_model(const char* file, int latent, models::Diffusion& model, int& generation,
@@ -514,13 +515,7 @@ private:
         models::Vae* vae = vae2_model();
         if (!digits || !vae) throw std::invalid_argument("training needs the MNIST training subset and vae2 loaded first");
         const nn::Matrix latents = train::encode_latents(io::mnist_images_to_matrix(*digits, 0, -1), *vae);
-        models::DiffusionConfig config;
-        config.latent = 2;
-        config.hidden = 64;
-        config.layers = 2;
-        config.time_features = 16;
-        config.label_embed = 8;
-        models::diffusion_init(trained2_, config, static_cast<uint64_t>(seed_));
+        models::diffusion_init(trained2_, train::job_diffusion_config(2), static_cast<uint64_t>(seed_));
         models::diffusion_set_normalization(trained2_, latents);
         models::diffusion_normalize(train_data_, latents, trained2_);
         train_labels_.assign(digits->labels.begin(), digits->labels.end());

@@ -22,6 +22,8 @@
 #include <nlohmann/json.hpp>
 
 #include <cstdint>
+#include "models/diffusion.h"
+
 #include <memory>
 #include <string>
 #include <vector>
@@ -35,6 +37,9 @@ JobKind parse_job_kind(const std::string& name);     // also accepts "char_rnn";
 // The diffusion job's run: the lr schedule decays over this many steps (the panel asks for
 // exactly these).
 constexpr int kDiffusionJobSteps = 1500;
+// The 2-D in-page recipe (MLP 64 x 2, 16 time features, label embedding 8) over `latent`-D
+// latents: the job and the panel's time-sliced fallback both build their model from it.
+models::DiffusionConfig job_diffusion_config(int latent);
 
 // What a learner sees of the model now (refreshed a few times a second).
 struct JobPreview {

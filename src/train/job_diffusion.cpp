@@ -12,7 +12,6 @@
 #include <stdexcept>
 
 namespace train {
-namespace {
 
 models::DiffusionConfig job_diffusion_config(int latent) {
     models::DiffusionConfig c;
@@ -23,6 +22,8 @@ models::DiffusionConfig job_diffusion_config(int latent) {
     c.label_embed = 8;
     return c;
 }
+
+namespace {
 
 class DiffusionJob : public TrainJob {
 public:
