@@ -72,18 +72,19 @@
     trainUpload(bytes, name) {
       withBytes(bytes, (b) => withStrings([name], (n) => M()._genlab_train_upload(b, bytes.length, n)));
     },
-    trainWorkerStatus(ok, message) {
-      withStrings([message || ''], (p) => M()._genlab_train_worker_status(ok ? 1 : 0, p));
+    // Messages of the training worker client `client` (genlab-train.js) to the panel of that name.
+    trainWorkerStatus(client, ok, message) {
+      withStrings([client, message || ''], (c, p) => M()._genlab_train_worker_status(c, ok ? 1 : 0, p));
     },
-    trainSnapshot(header, floats) {
-      withFloats(floats, (p) => withStrings([header], (h) => M()._genlab_train_on_snapshot(h, p, floats.length)));
+    trainSnapshot(client, header, floats) {
+      withFloats(floats, (p) => withStrings([client, header], (c, h) => M()._genlab_train_on_snapshot(c, h, p, floats.length)));
     },
-    trainWeights({ purpose = '', file = '', label = '', error = '', bytes }) {
-      withBytes(bytes, (b) => withStrings([purpose, file, label, error],
-        (pu, fi, la, er) => M()._genlab_train_on_weights(pu, fi, la, er, b, bytes.length)));
+    trainWeights(client, { purpose = '', file = '', label = '', error = '', bytes }) {
+      withBytes(bytes, (b) => withStrings([client, purpose, file, label, error],
+        (c, pu, fi, la, er) => M()._genlab_train_on_weights(c, pu, fi, la, er, b, bytes.length)));
     },
-    trainReply(reply) {
-      withStrings([reply || '{}'], (r) => M()._genlab_train_on_reply(r));
+    trainReply(client, reply) {
+      withStrings([client, reply || '{}'], (c, r) => M()._genlab_train_on_reply(c, r));
     },
     // The answer to page.font(name): the bytes, or why there are none.
     fontLoaded(name, bytes) {
@@ -137,12 +138,13 @@
       input.click();
       return true;
     },
-    // genlab-train.js: the training worker. trainStart is false when the page has no workers.
-    trainStart() { return !!(window.GenLabTrain && window.GenLabTrain.start()); },
-    trainStop() { if (window.GenLabTrain) window.GenLabTrain.stop(); return true; },
-    trainCommand(json) { window.GenLabTrain.command(json); return true; },
-    trainData(what, bytes) { window.GenLabTrain.data(what, bytes); return true; },
-    trainSerialise(purpose) { window.GenLabTrain.serialise(purpose); return true; },
+    // genlab-train.js: the training worker of `client` ("train", "diffusion"). trainStart is
+    // false when the page has no workers.
+    trainStart(client) { return !!(window.GenLabTrain && window.GenLabTrain.client(client).start()); },
+    trainStop(client) { if (window.GenLabTrain) window.GenLabTrain.client(client).stop(); return true; },
+    trainCommand(client, json) { window.GenLabTrain.client(client).command(json); return true; },
+    trainData(client, what, bytes) { window.GenLabTrain.client(client).data(what, bytes); return true; },
+    trainSerialise(client, purpose) { window.GenLabTrain.client(client).serialise(purpose); return true; },
     // The screen readers' live region (index.html #genlab-live): the visible panel in words.
     announce(text) {
       const region = document.getElementById('genlab-live');

@@ -290,6 +290,22 @@ std::string take_tab_switch() {
 
 void request_tab_switch(const std::string& id) { pending_tab() = id; }
 
+namespace {
+std::map<std::string, TrainWorkerClient*>& train_worker_clients() {
+    static std::map<std::string, TrainWorkerClient*> clients;
+    return clients;
+}
+}  // namespace
+
+void register_train_worker_client(const std::string& name, TrainWorkerClient* client) {
+    train_worker_clients()[name] = client;
+}
+
+TrainWorkerClient* train_worker_client(const std::string& name) {
+    auto it = train_worker_clients().find(name);
+    return it == train_worker_clients().end() ? nullptr : it->second;
+}
+
 SharedDigits& shared_digits() {
     static SharedDigits digits;
     return digits;

@@ -36,14 +36,23 @@ void on_data_progress(const std::string& file, double received, double total);
 void on_data_loaded(const std::string& file, std::vector<uint8_t> bytes);
 void on_data_failed(const std::string& file, const std::string& message);
 nlohmann::json weights_state();  // {"gan.safetensors": {"status", "progress", "error"}, ...}
-// The Train panel (panel_train.cpp): an uploaded file, and the training worker's messages
-// (web/genlab-train.js): its status, snapshots (a JSON header + floats), weights, replies.
+// The Train panel (panel_train.cpp): a file chosen with its Upload button.
 void on_train_upload(std::vector<uint8_t> bytes, const std::string& name);
-void on_train_worker_status(bool ok, const std::string& message);
-void on_train_snapshot(const std::string& header, const float* floats, size_t count);
-void on_train_weights(const std::string& purpose, const std::string& file, const std::string& label,
-                      const std::string& error, std::vector<uint8_t> bytes);
-void on_train_reply(const std::string& reply);
+// A panel that trains in a training worker: web/genlab-train.js runs one worker per client name
+// ("train": the Train panel, "diffusion": the Diffusion panel's 2-D model) and bridge.cpp hands
+// each client's messages to the panel registered under that name: the worker's status, its
+// snapshots (a JSON header + floats), weights files and command replies.
+class TrainWorkerClient {
+public:
+    virtual ~TrainWorkerClient() = default;
+    virtual void on_worker_status(bool ok, const std::string& message) = 0;
+    virtual void on_snapshot(const std::string& header, const float* floats, size_t count) = 0;
+    virtual void on_weights(const std::string& purpose, const std::string& file, const std::string& label,
+                            const std::string& error, std::vector<uint8_t> bytes) = 0;
+    virtual void on_reply(const std::string& reply) = 0;
+};
+void register_train_worker_client(const std::string& name, TrainWorkerClient* client);
+TrainWorkerClient* train_worker_client(const std::string& name);  // nullptr: none by that name
 // main.cpp: true once the first frame is drawn (genlab_ready()).
 bool first_frame_done();
 

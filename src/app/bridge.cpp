@@ -16,8 +16,9 @@
 //                                                     (received bytes, expected total or 0))
 //   genlab_data_progress/loaded/failed(file, ...)     data files (MNIST test subset)
 //   genlab_train_upload(bytes, n, name)               the Train panel's Upload file chooser
-//   genlab_train_worker_status / _on_snapshot / _on_weights / _on_reply   the training worker
-//                                                     client (web/genlab-train.js)
+//   genlab_train_worker_status / _on_snapshot / _on_weights / _on_reply(client, ...)   a
+//                                                     training worker's messages (web/genlab-train.js),
+//                                                     to the panel registered as `client`
 //   genlab_font_loaded(name, bytes, n) / genlab_font_failed(name, message)   the page's answer,
 //                                                     during the call, to page::request_font
 // Returned strings live until the next call of the same function; byte buffers belong to JS
@@ -87,13 +88,17 @@ void download(const std::vector<uint8_t>& bytes, const std::string& name) {
     call_page("download", {name}, bytes.data(), bytes.size());
 }
 void open_upload(const std::string& accept) { call_page("openUpload", {accept}); }
-bool train_worker_start() { return call_page("trainStart", {}); }
-void train_worker_stop() { call_page("trainStop", {}); }
-void train_worker_command(const std::string& json) { call_page("trainCommand", {json}); }
-void train_worker_data(const std::string& what, const uint8_t* bytes, size_t length) {
-    call_page("trainData", {what}, bytes, length);
+bool train_worker_start(const std::string& client) { return call_page("trainStart", {client}); }
+void train_worker_stop(const std::string& client) { call_page("trainStop", {client}); }
+void train_worker_command(const std::string& client, const std::string& json) {
+    call_page("trainCommand", {client, json});
 }
-void train_worker_serialise(const std::string& purpose) { call_page("trainSerialise", {purpose}); }
+void train_worker_data(const std::string& client, const std::string& what, const uint8_t* bytes, size_t length) {
+    call_page("trainData", {client, what}, bytes, length);
+}
+void train_worker_serialise(const std::string& client, const std::string& purpose) {
+    call_page("trainSerialise", {client, purpose});
+}
 void request_font(const std::string& name) { call_page("font", {name}); }
 void announce(const std::string& text) { call_page("announce", {text}); }
 double device_pixel_ratio() { return emscripten_get_device_pixel_ratio(); }
@@ -205,21 +210,30 @@ EMSCRIPTEN_KEEPALIVE void genlab_train_upload(const uint8_t* bytes, int length, 
     app::on_train_upload(copy_bytes(bytes, length), name ? name : "upload.safetensors");
 }
 
-EMSCRIPTEN_KEEPALIVE void genlab_train_worker_status(int ok, const char* message) {
-    app::on_train_worker_status(ok != 0, message ? message : "");
+// The training worker client `client`'s messages (web/genlab-train.js); dropped when no panel
+// is registered under that name.
+EMSCRIPTEN_KEEPALIVE void genlab_train_worker_status(const char* client, int ok, const char* message) {
+    if (app::TrainWorkerClient* c = app::train_worker_client(client ? client : ""))
+        c->on_worker_status(ok != 0, message ? message : "");
 }
 
-EMSCRIPTEN_KEEPALIVE void genlab_train_on_snapshot(const char* header, const float* floats, int count) {
-    app::on_train_snapshot(header ? header : "{}", floats, size_t(std::max(0, count)));
+EMSCRIPTEN_KEEPALIVE void genlab_train_on_snapshot(const char* client, const char* header, const float* floats,
+                                                   int count) {
+    if (app::TrainWorkerClient* c = app::train_worker_client(client ? client : ""))
+        c->on_snapshot(header ? header : "{}", floats, size_t(std::max(0, count)));
 }
 
-EMSCRIPTEN_KEEPALIVE void genlab_train_on_weights(const char* purpose, const char* file, const char* label,
-                                                  const char* error, const uint8_t* bytes, int length) {
-    app::on_train_weights(purpose ? purpose : "", file ? file : "", label ? label : "", error ? error : "",
-                          copy_bytes(bytes, length));
+EMSCRIPTEN_KEEPALIVE void genlab_train_on_weights(const char* client, const char* purpose, const char* file,
+                                                  const char* label, const char* error, const uint8_t* bytes,
+                                                  int length) {
+    if (app::TrainWorkerClient* c = app::train_worker_client(client ? client : ""))
+        c->on_weights(purpose ? purpose : "", file ? file : "", label ? label : "", error ? error : "",
+                      copy_bytes(bytes, length));
 }
 
-EMSCRIPTEN_KEEPALIVE void genlab_train_on_reply(const char* reply) { app::on_train_reply(reply ? reply : "{}"); }
+EMSCRIPTEN_KEEPALIVE void genlab_train_on_reply(const char* client, const char* reply) {
+    if (app::TrainWorkerClient* c = app::train_worker_client(client ? client : "")) c->on_reply(reply ? reply : "{}");
+}
 
 EMSCRIPTEN_KEEPALIVE void genlab_font_loaded(const char* name, const uint8_t* bytes, int length) {
     app::on_font_loaded(name ? name : "", copy_bytes(bytes, length));

@@ -22,12 +22,14 @@ void copy_text(const std::string& text);
 void download(const std::vector<uint8_t>& bytes, const std::string& name);
 // Opens a file chooser for `accept` (".safetensors"); the file goes to app::on_train_upload.
 void open_upload(const std::string& accept);
-// The Train panel's worker client (web/genlab-train.js); start is false without Web Workers.
-bool train_worker_start();
-void train_worker_stop();
-void train_worker_command(const std::string& json);
-void train_worker_data(const std::string& what, const uint8_t* bytes, size_t length);
-void train_worker_serialise(const std::string& purpose);
+// A training worker of web/genlab-train.js, one per client name (app_internal.h,
+// TrainWorkerClient); start is false without Web Workers. Its messages come back to the client
+// registered under that name.
+bool train_worker_start(const std::string& client);
+void train_worker_stop(const std::string& client);
+void train_worker_command(const std::string& client, const std::string& json);
+void train_worker_data(const std::string& client, const std::string& what, const uint8_t* bytes, size_t length);
+void train_worker_serialise(const std::string& client, const std::string& purpose);
 // Asks for a UI font the page fetched before start-up (web/genlab-loader.js; name "ui" or
 // "mono"); the page answers during the call with genlab_font_loaded or genlab_font_failed.
 void request_font(const std::string& name);

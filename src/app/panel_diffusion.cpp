@@ -2,8 +2,10 @@
 //   2-D (diffusion2 over vae2): particles start as Gaussian noise (t = 1) and flow along the
 //     learned velocity field to the digit clusters of the latent map (t = 0); a time slider and
 //     Play move t, trails show each particle's path, the first 16 particles are decoded at the
-//     current t. "Train" fits a fresh 2-D model in the page (time-sliced in tick(), on the
-//     page's 6000-digit MNIST training subset) while the particles re-flow through the forming field.
+//     current t. "Train" fits a fresh 2-D model on the page's 6000-digit MNIST training subset
+//     (encoded with vae2) while the particles re-flow through the forming field: in a training
+//     worker (web/genlab-train.js client "diffusion", the job train::JobKind::Diffusion, whose
+//     weights come back every kReflowEvery steps) or, without workers, time-sliced in tick().
 //   16-D (diffusion16 over vae16): a grid of samples (same seed -> the pixels of
 //     `genlab sample diffusion --seed S`), the denoising strip of the selected sample (the
 //     decoded latent after each step), steps / guidance sliders, a digit picker.
@@ -12,14 +14,18 @@
 //            {"op":"pixels"} -> {"n", "pixels": [n*784 uint8]} of the 16-D grid;
 //            {"op":"labels"} -> {"labels", "confidences"} of the 16-D grid (the classifier);
 //            {"op":"to_screen", "point": [x, y]} -> {"x", "y"} on the 2-D map.
+#include "app/app_internal.h"
+#include "app/bridge.h"
 #include "app/plot.h"
 #include "app/ui_models.h"
 
 #include "io/image_write.h"
+#include "io/safetensors.h"
 #include "models/diffusion.h"
 #include "schema/panel_schema.h"
 #include "train/diffusion_trainer.h"
 #include "train/job.h"
+#include "train/job_runner.h"
 
 #include <algorithm>
 #include <chrono>
@@ -41,8 +47,17 @@ constexpr int kThumbs = 16;            // decoded particles (4 x 4)
 constexpr int kStripFrames = 10;       // denoising strip images
 constexpr int kTrailParticles = 120;   // particles whose paths are drawn
 constexpr double kPlaySeconds = 3.0;   // t from 1 to 0
-constexpr double kTrainSliceMs = 9.0;  // training time per frame
-constexpr int kTrainSteps = train::kDiffusionJobSteps;  // a page training run (the worker job's length)
+constexpr double kTrainSliceMs = 9.0;  // page fallback: training time per frame
+constexpr int kTrainSteps = train::kDiffusionJobSteps;  // one training run, worker or page
+constexpr int kReflowEvery = 50;       // steps between re-flows of the particles while training
+constexpr const char* kWorkerClient = "diffusion";  // web/genlab-train.js client name
+constexpr double kWorkerStartMs = 30000;            // a worker not ready by then counts as failed
+
+// Where the 2-D model trains: not yet asked, a worker starting or running, or this page.
+enum class TrainBackend { None, Starting, Worker, Page };
+const char* backend_name(TrainBackend b) {
+    return b == TrainBackend::Worker ? "worker" : b == TrainBackend::Page ? "page" : b == TrainBackend::Starting ? "starting" : "";
+}
 
 // Loads a diffusion file of the given latent size whenever its slot delivers new bytes.
 models::Diffusion* diffusion_model(const char* file, int latent, models::Diffusion& model, int& generation,
@@ -56,8 +71,9 @@ models::Diffusion* diffusion_model(const char* file, int latent, models::Diffusi
     });
 }
 
-class DiffusionPanel final : public Panel {
+class DiffusionPanel final : public Panel, public TrainWorkerClient {
 public:
+    DiffusionPanel() { register_train_worker_client(kWorkerClient, this); }
     const char* id() const override { return "diffusion"; }
     const char* title() const override { return "  Diffusion  "; }
 
@@ -81,8 +97,10 @@ public:
                             {"guidance", guidance_}, {"label", label_}, {"t", t_}, {"playing", playing_},
                             {"trails", trails_}, {"n", two_d_ ? particles_ : grid_n_},
                             {"selected", selected_}, {"ready", ready_}, {"training", training_},
-                            {"train_step", trainer_.step}, {"train_loss", train_loss_},
-                            {"trained_in_page", trained_in_page_}, {"sample_ms", sample_ms_}};
+                            {"train_step", train_step_}, {"train_loss", train_loss_},
+                            {"trained_in_page", trained_in_page_}, {"train_backend", backend_name(backend_)},
+                            {"train_note", backend_note_}, {"train_reflows", reflows_},
+                            {"train_error", train_error_}, {"sample_ms", sample_ms_}};
         return s;
     }
 
@@ -124,7 +142,7 @@ public:
         if (s.contains("trails")) trails_ = schema_.key("trails").flag(s["trails"]);
         if (s.contains("selected")) selected_ = std::max(0, s["selected"].get<int>());
         if (s.contains("training")) {
-            if (s["training"].get<bool>()) start_training(); else training_ = false;
+            if (s["training"].get<bool>()) start_training(); else stop_training();
         }
         if (s.value("shipped", false)) use_shipped();
         dirty_ = true;
@@ -166,7 +184,69 @@ public:
                 playing_ = false;
             }
         }
-        if (training_) train_slice(std::min(kTrainSliceMs, std::max(1.0, budget_ms - 1.0)));
+        if (!training_) return;
+        if (backend_ == TrainBackend::Starting && train::now_ms() - worker_started_ms_ > kWorkerStartMs) {
+            page::train_worker_stop(kWorkerClient);
+            fall_back_to_page("the training worker did not start within 30 s");
+        }
+        if (backend_ == TrainBackend::Page) train_slice(std::min(kTrainSliceMs, std::max(1.0, budget_ms - 1.0)));
+    }
+
+    // ---- the training worker's messages (TrainWorkerClient) ----------------------------------
+    void on_worker_status(bool ok, const std::string& message) override {
+        if (ok) {
+            if (backend_ == TrainBackend::Starting) backend_ = TrainBackend::Worker;
+            send_worker_run();
+            return;
+        }
+        if (backend_ == TrainBackend::Page) return;
+        page::train_worker_stop(kWorkerClient);
+        fall_back_to_page("the training worker failed (" + message + ")");
+    }
+
+    void on_snapshot(const std::string& header, const float* floats, size_t count) override {
+        train::JobSnapshot s;
+        try {
+            s = train::unpack_snapshot(nlohmann::json::parse(header), floats, count);
+        } catch (const std::exception& e) {
+            train_error_ = std::string("training worker snapshot: ") + e.what();
+            return;
+        }
+        if (s.setup_id != setup_id_ || !trained_in_page_) return;  // an earlier run, still in flight
+        if (!s.error.empty()) {
+            train_error_ = s.error;
+            training_ = false;
+        }
+        if (!s.ready) return;
+        train_step_ = s.step;
+        if (!s.series.empty())
+            for (float loss : s.series[0]) note_loss(loss);
+        if (training_ && !s.busy && s.step >= kTrainSteps) training_ = false;
+        request_worker_weights(s.busy);
+    }
+
+    void on_weights(const std::string& purpose, const std::string&, const std::string&, const std::string& error,
+                    std::vector<uint8_t> bytes) override {
+        if (purpose != weights_purpose()) return;  // asked for by an earlier run
+        weights_pending_ = false;
+        if (!error.empty()) {
+            train_error_ = "training worker weights: " + error;
+            return;
+        }
+        try {
+            models::Diffusion model;
+            models::load_diffusion(model, io::parse_safetensors(bytes, "the training worker's diffusion weights"));
+            trained2_ = std::move(model);
+            ++reflows_;
+            dirty_ = true;
+        } catch (const std::exception& e) {
+            train_error_ = e.what();
+        }
+    }
+
+    void on_reply(const std::string& reply) override {
+        const nlohmann::json r = nlohmann::json::parse(reply, nullptr, false);
+        if (r.is_object() && r.contains("error") && r["error"].is_string()) train_error_ = r["error"].get<std::string>();
     }
 
 private:
@@ -201,11 +281,22 @@ private:
     ImVec2 map_origin_;
     float map_size_ = 0;
 
-    // In-page training of the 2-D model.
+    // Training of the 2-D model, in the worker or on the page.
     bool training_ = false;
-    train::DiffusionTrainer trainer_;
-    nn::Matrix train_data_;
+    TrainBackend backend_ = TrainBackend::None;
+    std::string backend_note_;        // why training runs on the page
+    double worker_started_ms_ = 0;
+    int setup_id_ = 0;                // the current run; the worker echoes it in every snapshot
+    bool worker_run_sent_ = false;
+    std::vector<uint8_t> latents_wire_;  // the run's latents for the worker (train::pack_latents)
+    int64_t weights_step_ = 0;        // the step the worker's last weights were asked for at
+    bool weights_pending_ = false;
+    int reflows_ = 0;                 // new weights of trained2_ from the worker this run
+    nn::Matrix train_latents_;        // raw latents [N, 2] of the run
+    train::DiffusionTrainer trainer_; // page fallback
+    nn::Matrix train_data_;           // page fallback: train_latents_ normalised by trained2_
     std::vector<int> train_labels_;
+    int64_t train_step_ = 0;
     float train_loss_ = 0;
     int64_t flowed_at_step_ = -1;
     io::MnistSplit train_split_;
@@ -252,7 +343,8 @@ private:
         models::Diffusion* model = model2();
         models::Vae* vae = vae2_model();
         if (!model || !vae) return ready_ = false;
-        const int generation = trained_in_page_ ? -2 - static_cast<int>(trainer_.step) : gen2_;
+        // A trained model marks itself dirty_ whenever its weights change (every kReflowEvery steps).
+        const int generation = trained_in_page_ ? -2 : gen2_;
         const std::string k = key(particles_);
         if (dirty_ || k != made_key_ || generation != model_generation_) {
             sample(*model, defaults2_, particles_);
@@ -476,7 +568,7 @@ private:
             const bool have_data = train_digits() != nullptr;
             ImGui::BeginDisabled(!have_data);
             if (ImGui::Button(training_ ? "Stop training" : "Train a 2-D model here")) {
-                if (training_) training_ = false; else start_training();
+                if (training_) stop_training(); else start_training();
             }
             ImGui::EndDisabled();
             if (!have_data) data_gate(request_data(kMnistTrainFile), "MNIST training subset");
@@ -487,9 +579,15 @@ private:
             }
         }
         if (trained_in_page_) {
-            ImGui::ProgressBar(float(trainer_.step) / float(kTrainSteps), ImVec2(-1, 0));
-            ImGui::Text("step %lld / %d, loss %.3f", static_cast<long long>(trainer_.step), kTrainSteps, train_loss_);
+            ImGui::ProgressBar(float(train_step_) / float(kTrainSteps), ImVec2(-1, 0));
+            ImGui::Text("step %lld / %d, loss %.3f", static_cast<long long>(train_step_), kTrainSteps, train_loss_);
             ImGui::TextDisabled("on the page's 6000 training digits (shipped file: 60,000)");
+            if (backend_ == TrainBackend::Starting)
+                ImGui::TextDisabled("Starting the training worker...");
+            else if (backend_ == TrainBackend::Worker)
+                ImGui::TextDisabled("Training in a background worker: the page stays smooth.");
+            else if (backend_ == TrainBackend::Page)
+                ImGui::TextWrapped("Training on this page between frames (slower): %s.", backend_note_.c_str());
         }
     }
 
@@ -514,28 +612,111 @@ private:
         const io::MnistSplit* digits = train_digits();
         models::Vae* vae = vae2_model();
         if (!digits || !vae) throw std::invalid_argument("training needs the MNIST training subset and vae2 loaded first");
-        const nn::Matrix latents = train::encode_latents(io::mnist_images_to_matrix(*digits, 0, -1), *vae);
-        models::diffusion_init(trained2_, train::job_diffusion_config(2), static_cast<uint64_t>(seed_));
-        models::diffusion_set_normalization(trained2_, latents);
-        models::diffusion_normalize(train_data_, latents, trained2_);
+        if (training_) stop_training();
+        // ~6000 x 784 through vae2's encoder: a few hundred ms here, once per run.
+        train_latents_ = train::encode_latents(io::mnist_images_to_matrix(*digits, 0, -1), *vae);
         train_labels_.assign(digits->labels.begin(), digits->labels.end());
-        train::DiffusionTrainOptions options;
-        options.batch = 128;
-        options.lr = 3e-3f;
-        options.total_steps = kTrainSteps;
-        train::diffusion_trainer_init(trainer_, options);
+        ++setup_id_;
+        train_step_ = 0;
         train_loss_ = 0;
+        weights_step_ = 0;
+        weights_pending_ = false;
+        reflows_ = 0;
+        train_error_.clear();
+        init_trained_model();  // the untrained field until the first weights (or page steps) arrive
         trained_in_page_ = true;
         training_ = true;
         flowed_at_step_ = -1;
         dirty_ = true;
+        ensure_backend();
+        if (backend_ == TrainBackend::Page) {
+            start_page_run();
+        } else {
+            latents_wire_ = train::pack_latents(train_latents_, train_labels_);
+            worker_run_sent_ = false;
+            send_worker_run();
+        }
+    }
+
+    void stop_training() {
+        if (!training_) return;
+        training_ = false;
+        // The worker keeps the model where it stopped; its last weights follow the snapshot.
+        if (backend_ == TrainBackend::Worker && worker_run_sent_) send_worker({{"cmd", "stop"}});
     }
 
     void use_shipped() {
-        training_ = false;
+        stop_training();
+        ++setup_id_;  // what the worker still sends is of the abandoned run
         trained_in_page_ = false;
         model_generation_ = -100;
         dirty_ = true;
+    }
+
+    // trained2_ as the job initialises it: the same recipe, seed and normalisation.
+    void init_trained_model() {
+        models::diffusion_init(trained2_, train::job_diffusion_config(2), static_cast<uint64_t>(seed_));
+        models::diffusion_set_normalization(trained2_, train_latents_);
+    }
+
+    void ensure_backend() {
+        if (backend_ != TrainBackend::None) return;
+        if (page::train_worker_start(kWorkerClient)) {
+            backend_ = TrainBackend::Starting;
+            worker_started_ms_ = train::now_ms();
+        } else {
+            backend_ = TrainBackend::Page;
+            backend_note_ = "this browser has no Web Workers";
+        }
+    }
+
+    void fall_back_to_page(const std::string& why) {
+        backend_ = TrainBackend::Page;
+        backend_note_ = why;
+        if (!training_) return;
+        // The run starts again here, from the same initial model.
+        train_step_ = 0;
+        train_loss_ = 0;
+        init_trained_model();
+        start_page_run();
+        dirty_ = true;
+    }
+
+    // ---- worker -------------------------------------------------------------------------------
+    void send_worker(const nlohmann::json& command) { page::train_worker_command(kWorkerClient, command.dump()); }
+
+    // The run's setup, data and steps, once the worker is ready.
+    void send_worker_run() {
+        if (backend_ != TrainBackend::Worker || !training_ || worker_run_sent_) return;
+        send_worker({{"cmd", "setup"}, {"kind", "diffusion"}, {"seed", seed_}, {"id", setup_id_}});
+        page::train_worker_data(kWorkerClient, "latents", latents_wire_.data(), latents_wire_.size());
+        send_worker({{"cmd", "step"}, {"n", kTrainSteps}});
+        worker_run_sent_ = true;
+    }
+
+    std::string weights_purpose() const { return "flow:" + std::to_string(setup_id_); }
+
+    // New weights every kReflowEvery steps, and once more when the run stops; one at a time.
+    void request_worker_weights(bool busy) {
+        if (weights_pending_ || train_step_ == weights_step_) return;
+        if (busy && train_step_ - weights_step_ < kReflowEvery) return;
+        weights_step_ = train_step_;
+        weights_pending_ = true;
+        page::train_worker_serialise(kWorkerClient, weights_purpose());
+    }
+
+    void note_loss(float loss) { train_loss_ = train_step_ <= 1 || train_loss_ == 0 ? loss : 0.95f * train_loss_ + 0.05f * loss; }
+
+    // ---- page fallback ------------------------------------------------------------------------
+    void start_page_run() {
+        models::diffusion_normalize(train_data_, train_latents_, trained2_);
+        const train::JobSettings settings = train::default_job_settings(train::JobKind::Diffusion);
+        train::DiffusionTrainOptions options;
+        options.batch = settings.batch;
+        options.lr = settings.lr;
+        options.seed = static_cast<uint64_t>(seed_);
+        options.total_steps = kTrainSteps;
+        train::diffusion_trainer_init(trainer_, options);
     }
 
     void train_slice(double budget_ms) {
@@ -543,11 +724,12 @@ private:
         while (trainer_.step < kTrainSteps &&
                std::chrono::duration<double, std::milli>(Clock::now() - t0).count() < budget_ms) {
             const train::DiffusionStepStats s = train::diffusion_train_step(trainer_, trained2_, train_data_, train_labels_);
-            train_loss_ = trainer_.step == 1 ? s.loss : 0.95f * train_loss_ + 0.05f * s.loss;
+            train_step_ = trainer_.step;
+            note_loss(s.loss);
         }
         if (trainer_.step >= kTrainSteps) training_ = false;
-        // Re-flow the particles through the forming field every 50 steps (and at the end).
-        if (trainer_.step - flowed_at_step_ >= 50 || !training_) {
+        // Re-flow the particles through the forming field every kReflowEvery steps (and at the end).
+        if (trainer_.step - flowed_at_step_ >= kReflowEvery || !training_) {
             flowed_at_step_ = trainer_.step;
             dirty_ = true;
             if (two_d_) ensure_2d();

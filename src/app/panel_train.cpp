@@ -47,6 +47,7 @@ namespace {
 
 using train::JobKind;
 
+constexpr const char* kWorkerClient = "train";  // web/genlab-train.js client name
 constexpr const char* kMnistTrainFile = "mnist-train-subset.bin";
 constexpr const char* kCorpusFile = "corpus-excerpt.txt";
 constexpr double kSliceMs = 9.0;            // page fallback: training time per frame
@@ -57,7 +58,7 @@ enum class Backend { None, Starting, Worker, Page };
 
 double ms_now() { return train::now_ms(); }
 
-class TrainPanel : public app::Panel {
+class TrainPanel : public app::Panel, public app::TrainWorkerClient {
 public:
     const char* id() const override { return "train"; }
     const char* title() const override { return "Train"; }
@@ -85,12 +86,12 @@ public:
     nlohmann::json query(const nlohmann::json& request) override;
 
     void on_upload(std::vector<uint8_t> bytes, const std::string& name);
-    // From the worker client.
-    void on_worker_status(bool ok, const std::string& message);
-    void on_snapshot(const std::string& header, const float* floats, size_t count);
+    // From the worker client "train" (app::TrainWorkerClient).
+    void on_worker_status(bool ok, const std::string& message) override;
+    void on_snapshot(const std::string& header, const float* floats, size_t count) override;
     void on_weights(const std::string& purpose, const std::string& file, const std::string& label,
-                    const std::string& error, std::vector<uint8_t> bytes);
-    void on_reply(const std::string& reply);
+                    const std::string& error, std::vector<uint8_t> bytes) override;
+    void on_reply(const std::string& reply) override;
 
 private:
     // backend
@@ -171,6 +172,7 @@ TrainPanel* g_train_panel = nullptr;
 
 TrainPanel::TrainPanel() {
     g_train_panel = this;
+    app::register_train_worker_client(kWorkerClient, this);
     const char* hint = "Paste your own text here (a few KB or more), then tick the box above "
                        "and press Reset.";
     std::snprintf(user_text_.data(), user_text_.size(), "%s", hint);
@@ -183,14 +185,14 @@ void TrainPanel::ensure_backend() {
     if (backend_ == Backend::None) {
         if (force_page_) {
             fall_back_to_page("page training was asked for (backend=page)");
-        } else if (app::page::train_worker_start()) {
+        } else if (app::page::train_worker_start(kWorkerClient)) {
             backend_ = Backend::Starting;
             worker_started_ms_ = ms_now();
         } else {
             fall_back_to_page("this browser has no Web Workers");
         }
     } else if (backend_ == Backend::Starting && ms_now() - worker_started_ms_ > kWorkerStartMs) {
-        app::page::train_worker_stop();
+        app::page::train_worker_stop(kWorkerClient);
         fall_back_to_page("the training worker did not start within 30 s");
     }
 }
@@ -211,13 +213,13 @@ void TrainPanel::on_worker_status(bool ok, const std::string& message) {
         return;
     }
     if (backend_ == Backend::Page) return;
-    app::page::train_worker_stop();
+    app::page::train_worker_stop(kWorkerClient);
     fall_back_to_page("the training worker failed (" + message + ")");
 }
 
 void TrainPanel::send(const nlohmann::json& command) {
     if (backend_ == Backend::Worker) {
-        app::page::train_worker_command(command.dump());
+        app::page::train_worker_command(kWorkerClient, command.dump());
     } else if (backend_ == Backend::Page) {
         const nlohmann::json reply = local_.command(command);
         if (reply.contains("error")) error_ = reply["error"].get<std::string>();
@@ -249,7 +251,7 @@ void TrainPanel::sync_data() {
     if (setup_dirty_) send_setup();
     auto hand_over = [&](const char* what, const std::vector<uint8_t>& bytes) {
         if (backend_ == Backend::Worker) {
-            app::page::train_worker_data(what, bytes.data(), bytes.size());
+            app::page::train_worker_data(kWorkerClient, what, bytes.data(), bytes.size());
         } else {
             const std::string e = std::string(what) == "mnist"
                                       ? local_.set_mnist_bytes(bytes)
@@ -345,7 +347,7 @@ void TrainPanel::on_reply(const std::string& reply) {
 void TrainPanel::request_weights(const char* purpose) {
     if (!ready_) return;
     if (backend_ == Backend::Worker) {
-        app::page::train_worker_serialise(purpose);
+        app::page::train_worker_serialise(kWorkerClient, purpose);
         return;
     }
     try {
@@ -767,7 +769,7 @@ void TrainPanel::set_state(const nlohmann::json& st) {
         const std::string b = st["backend"].get<std::string>();
         if (b != "page" && b != "worker") throw std::invalid_argument("backend must be \"worker\" or \"page\"");
         if (b == "page" && backend_ != Backend::Page) {
-            if (backend_ == Backend::Starting || backend_ == Backend::Worker) app::page::train_worker_stop();
+            if (backend_ == Backend::Starting || backend_ == Backend::Worker) app::page::train_worker_stop(kWorkerClient);
             force_page_ = true;
             fall_back_to_page("page training was asked for (backend=page)");
         }
@@ -884,20 +886,7 @@ const bool registered = app::register_panel(
 
 }  // namespace
 
-// From the page, through bridge.cpp: the upload file chooser and the worker client.
+// From the page, through bridge.cpp: the upload file chooser.
 void app::on_train_upload(std::vector<uint8_t> bytes, const std::string& name) {
     if (g_train_panel) g_train_panel->on_upload(std::move(bytes), name);
-}
-void app::on_train_worker_status(bool ok, const std::string& message) {
-    if (g_train_panel) g_train_panel->on_worker_status(ok, message);
-}
-void app::on_train_snapshot(const std::string& header, const float* floats, size_t count) {
-    if (g_train_panel) g_train_panel->on_snapshot(header, floats, count);
-}
-void app::on_train_weights(const std::string& purpose, const std::string& file, const std::string& label,
-                           const std::string& error, std::vector<uint8_t> bytes) {
-    if (g_train_panel) g_train_panel->on_weights(purpose, file, label, error, std::move(bytes));
-}
-void app::on_train_reply(const std::string& reply) {
-    if (g_train_panel) g_train_panel->on_reply(reply);
 }

@@ -17,13 +17,12 @@
 #pragma once
 
 #include "io/idx.h"
+#include "models/diffusion.h"
 #include "nn/tensor.h"
 
 #include <nlohmann/json.hpp>
 
 #include <cstdint>
-#include "models/diffusion.h"
-
 #include <memory>
 #include <string>
 #include <vector>

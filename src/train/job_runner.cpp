@@ -38,13 +38,16 @@ nlohmann::json JobRunner::command(const nlohmann::json& c) {
             running_ = cmd == "play";
             window_start_ms_ = 0;
             window_steps_ = 0;
+        } else if (cmd == "stop") {
+            running_ = false;
+            pending_steps_ = 0;
         } else if (cmd == "step") {
             const int64_t n = c.value("n", int64_t(1));
             if (n < 1 || n > 100000) throw std::invalid_argument("n must be in [1, 100000]");
             pending_steps_ += n;
         } else {
             throw std::invalid_argument("unknown training command \"" + cmd +
-                                        "\" (setup, hparams, play, pause, step)");
+                                        "\" (setup, hparams, play, pause, stop, step)");
         }
         changed_ = true;
         return {{"ok", true}};

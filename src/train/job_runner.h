@@ -9,6 +9,7 @@
 //   hparams {lr, batch}   live changes (cell: at the next setup)
 //   play / pause          run continuously or stop
 //   step    {"n"}         n more steps (also while paused)
+//   stop                  pause and drop the steps a "step" left; the model stays as it is
 // A snapshot carries the series values appended since the previous snapshot (the page keeps
 // the whole history), the preview when one is due, throughput and messages. pack_snapshot turns
 // it into a JSON header + one float buffer (the worker transfers it), unpack_snapshot back.

@@ -25,12 +25,14 @@ export async function startApp({ root = siteDir, encoding = 'identity', browser 
 }
 
 // Opens the app in a new context; resolves when window.genlab.ready() and `panel` is active.
+// `beforeLoad(context, page)` runs before the app is loaded (init scripts, routes).
 export async function openPage(env, { panel = 'gan', width = 1280, height = 800, dpr = 1, hasTouch = false,
-                                     acceptDownloads = false } = {}) {
+                                     acceptDownloads = false, beforeLoad = null } = {}) {
   const context = await env.browser.newContext({ viewport: { width, height }, deviceScaleFactor: dpr, hasTouch,
                                                  acceptDownloads });
   const page = await context.newPage();
   const errors = collectPageErrors(page);
+  if (beforeLoad) await beforeLoad(context, page);
   await page.goto(env.server.url);
   await page.waitForFunction(() => window.genlab && window.genlab.ready(), null, { timeout: 60_000 });
   if (panel) await page.evaluate((p) => window.genlab.set({ panel: p }), panel);

@@ -1,5 +1,6 @@
 // Diffusion panel: 2-D particles flow from noise (t = 1) to the latents the native CLI samples
-// (t = 0) and move while Play runs; in-page training steps; the seeded 16-D grid equals the
+// (t = 0) and move while Play runs; Train runs in the training worker (without one, or with a
+// broken one, on the page) and re-flows the particles; the seeded 16-D grid equals the
 // CLI's pixels; guidance moves the classifier's labels toward the requested digit; URL round
 // trip; a broken and a wrong-model weights file give a message while other panels keep working.
 import { test, before, after } from 'node:test';
@@ -75,16 +76,33 @@ test('Diffusion 2-D: particles flow from noise to the CLI\'s samples; Play moves
     assert.equal((await page.evaluate(() => window.genlab.state().state)).t, 0);
     await screenshot(page, 'diffusion');
 
-    // Train in the page: steps advance while frames keep coming, and the particles re-flow.
+    // Train: in the "diffusion" training worker; steps advance, the worker's weights come back
+    // every 50 steps and the particles re-flow through the forming field, to the end of the run.
     await page.waitForFunction(() => {
       try { window.genlab.set({ training: true }); return window.genlab.state().state.training; } catch { return false; }
     }, null, { timeout: 90_000, polling: 250 });
-    await page.waitForFunction(() => window.genlab.state().state.train_step >= 100, null, { timeout: 120_000, polling: 100 });
+    await page.waitForFunction(() => window.genlab.state().state.train_reflows >= 1, null, { timeout: 120_000, polling: 50 });
+    const early = await page.evaluate(() => window.genlab.state().state);
+    const earlyPoints = await query(page, 'diffusion', { op: 'particles' });
+    assert.equal(early.train_backend, 'worker', `training should run in the worker (${early.train_note})`);
+    const t0 = Date.now();
+    await page.waitForFunction(() => !window.genlab.state().state.training, null, { timeout: 180_000, polling: 100 });
+    await page.waitForFunction(() => {
+      const st = window.genlab.state().state;
+      return st.train_reflows > 0 && !st.training;
+    }, null, { timeout: 30_000, polling: 100 });
+    await frames(page, 3);
     const s = await page.evaluate(() => window.genlab.state().state);
-    console.log(`# in-page training: step ${s.train_step}, loss ${s.train_loss.toFixed(3)}`);
+    console.log(`# worker training: ${s.train_step} steps in ~${((Date.now() - t0) / 1000).toFixed(1)} s after the first ` +
+                `re-flow (step ${early.train_step}), ${s.train_reflows} weight hand-overs, loss ${s.train_loss.toFixed(3)}`);
+    assert.equal(s.train_step, 1500, 'the run goes to the end of its schedule');
+    assert.ok(s.train_reflows >= 3, `the particles re-flow during the run (${s.train_reflows} hand-overs)`);
     assert.ok(s.trained_in_page && Number.isFinite(s.train_loss) && s.train_loss > 0);
+    assert.equal(s.train_error, '');
     const trained = await query(page, 'diffusion', { op: 'particles' });
+    assert.notDeepEqual(trained.points.slice(0, 5), earlyPoints.points.slice(0, 5), 'the field changed as it trained');
     assert.notDeepEqual(trained.points.slice(0, 5), end.points.slice(0, 5), 'the trained model moves the particles elsewhere');
+    await screenshot(page, 'diffusion-trained');
     await page.evaluate(() => window.genlab.set({ training: false, shipped: true }));
     const back = await query(page, 'diffusion', { op: 'particles' });
     assert.deepEqual(back.points, end.points, '"Use shipped model" restores the shipped flow');
@@ -92,6 +110,43 @@ test('Diffusion 2-D: particles flow from noise to the CLI\'s samples; Play moves
   } finally {
     await context.close();
   }
+});
+
+// A fresh page where `setup` breaks workers before the app loads: the Diffusion panel's Train
+// runs on the page instead, says why, and still trains and re-flows the particles.
+async function trainWithoutWorker(beforeLoad, expectedNote) {
+  const { context, page, errors } = await openPage(env, { panel: 'diffusion', width: 1200, beforeLoad });
+  try {
+    await page.evaluate(() => window.genlab.set({ panel: 'diffusion', space: '2d', seed: 3, t: 0 }));
+    const before = await queryWhenReady(page, 'diffusion', { op: 'particles' });
+    await page.waitForFunction(() => {
+      try { window.genlab.set({ training: true }); return window.genlab.state().state.training; } catch { return false; }
+    }, null, { timeout: 90_000, polling: 250 });
+    await page.waitForFunction(() => {
+      const st = window.genlab.state().state;
+      return st.train_backend === 'page' && st.train_step >= 100;
+    }, null, { timeout: 120_000, polling: 100 });
+    const s = await page.evaluate(() => window.genlab.state().state);
+    console.log(`# page fallback (${s.train_note}): step ${s.train_step}, loss ${s.train_loss.toFixed(3)}`);
+    assert.match(s.train_note, expectedNote);
+    assert.ok(Number.isFinite(s.train_loss) && s.train_loss > 0);
+    const after = await query(page, 'diffusion', { op: 'particles' });
+    assert.notDeepEqual(after.points.slice(0, 5), before.points.slice(0, 5), 'the page-trained field moves the particles');
+    await page.evaluate(() => window.genlab.set({ training: false }));
+    assert.equal((await page.evaluate(() => window.genlab.state().state)).training, false);
+    assert.deepEqual(errors, [], 'no console errors or page errors');
+  } finally {
+    await context.close();
+  }
+}
+
+test('Diffusion Train without Web Workers trains on the page and says so', async () => {
+  await trainWithoutWorker((ctx, p) => p.addInitScript(() => { delete window.Worker; }), /no Web Workers/);
+});
+
+test('Diffusion Train with a training worker that fails to load falls back to the page', async () => {
+  await trainWithoutWorker((ctx, p) => p.route('**/genlab_train_worker.wasm', (route) => route.fulfill({ status: 404, body: 'missing' })),
+                           /training worker failed/);
 });
 
 test('Diffusion 16-D: seeded grid equals the CLI\'s pixels; guidance moves labels to the digit', async () => {

@@ -272,6 +272,13 @@ TEST_CASE("train job runner: diffusion latents on the wire, steps and bad data")
     CHECK(s.step == 25);
     REQUIRE(s.series.size() == 1);
     CHECK(s.series[0].size() == 25);
+    // "stop" drops what is left of a "step n" and keeps the model where it is.
+    runner.command({{"cmd", "step"}, {"n", 1000}});
+    CHECK(runner.run(0) == 1);
+    REQUIRE(runner.command({{"cmd", "stop"}}).contains("ok"));
+    CHECK_FALSE(runner.busy());
+    CHECK(runner.run(1e9) == 0);
+    CHECK(runner.job()->steps() == 26);
     // A new setup cancels the remaining steps and resets on the data the runner already has.
     runner.command({{"cmd", "step"}, {"n", 1000}});
     runner.run(0);
